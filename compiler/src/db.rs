@@ -1,0 +1,131 @@
+//! The salsa database: one `SourceFile` input per file, one `Program` input
+//! listing them, and the tracked queries from text to manifests. Each query
+//! returns its diagnostics as part of its value.
+
+use std::sync::{Arc, Mutex};
+
+use crate::diagnostic::Diagnostic;
+use crate::emit::Manifest;
+use crate::model::Model;
+
+/// One `.npg` file: its path as the program knows it and its text.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    #[returns(ref)]
+    pub path: Arc<str>,
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// The files that make up one program, in any order (queries sort them by path).
+#[salsa::input(debug)]
+pub struct Program {
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+}
+
+#[salsa::db]
+pub trait Db: salsa::Database {}
+
+/// A record of the queries salsa executed, for tests of incrementality.
+#[derive(Clone, Default)]
+pub struct ExecutionLog {
+    entries: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl ExecutionLog {
+    fn record(&self, event: &salsa::Event) {
+        if let salsa::EventKind::WillExecute { database_key } = event.kind
+            && let Ok(mut entries) = self.entries.lock()
+            && let Some(entries) = entries.as_mut()
+        {
+            entries.push(format!("{database_key:?}"));
+        }
+    }
+}
+
+/// The compiler's database. Cheap to clone: clones share storage, as salsa's
+/// snapshots do.
+#[salsa::db]
+#[derive(Clone)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+    log: ExecutionLog,
+}
+
+impl Default for Database {
+    fn default() -> Database {
+        let log = ExecutionLog::default();
+        let recorder = log.clone();
+        Database {
+            storage: salsa::Storage::new(Some(Box::new(move |event| recorder.record(&event)))),
+            log,
+        }
+    }
+}
+
+impl Database {
+    /// Starts recording which queries execute (see [`Database::take_executions`]).
+    pub fn record_executions(&self) {
+        if let Ok(mut entries) = self.log.entries.lock() {
+            entries.get_or_insert_with(Vec::new);
+        }
+    }
+
+    /// The queries executed since recording started or since the last call,
+    /// each as `query_name(id)`.
+    pub fn take_executions(&self) -> Vec<String> {
+        match self.log.entries.lock() {
+            Ok(mut entries) => entries.as_mut().map(std::mem::take).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {}
+
+/// The syntax tree of one file and its syntax errors.
+#[salsa::tracked(returns(ref))]
+pub fn parse(db: &dyn Db, file: SourceFile) -> npg_grammar::Parse {
+    npg_grammar::parse(file.text(db))
+}
+
+/// The program's files sorted by path, so nothing downstream depends on the
+/// order files were found in.
+#[salsa::tracked(returns(ref))]
+pub fn sorted_files(db: &dyn Db, program: Program) -> Vec<SourceFile> {
+    let mut files = program.files(db).clone();
+    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    files
+}
+
+/// Every diagnostic of the program, sorted.
+pub fn program_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for file in sorted_files(db, program) {
+        diagnostics.extend(crate::check::file_diagnostics(db, program, *file).iter().cloned());
+    }
+    diagnostics.extend(crate::check::program_wide_diagnostics(db, program).iter().cloned());
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+    diagnostics
+}
+
+/// The checked model of the whole program.
+#[salsa::tracked(returns(clone))]
+pub fn model(db: &dyn Db, program: Program) -> Arc<Model> {
+    crate::check::build_model(db, program)
+}
+
+/// The Kubernetes manifests, in their final order. Only meaningful when the
+/// program has no errors.
+#[salsa::tracked(returns(clone))]
+pub fn manifests(db: &dyn Db, program: Program) -> Arc<Vec<Manifest>> {
+    let model = model(db, program);
+    let objects = crate::lower::kubernetes_objects(&model);
+    Arc::new(crate::emit::manifests(&objects))
+}

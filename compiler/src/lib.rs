@@ -1,0 +1,45 @@
+//! The npg compiler. Source files are salsa inputs; parsing, name resolution,
+//! checking and lowering are tracked queries, so an edit recomputes only what
+//! depends on it. Diagnostics are values that queries return, never printed here.
+//!
+//! ```
+//! use npg_compiler::{Database, Program, SourceFile};
+//!
+//! let db = Database::default();
+//! let file = SourceFile::new(&db, "shop.npg".into(), "namespace shop {\n  group web = app=web\n}\n".into());
+//! let program = Program::new(&db, vec![file]);
+//! assert!(npg_compiler::diagnostics(&db, program).iter().all(|d| !d.is_error()));
+//! let manifests = npg_compiler::build(&db, program).unwrap_or_default();
+//! assert_eq!(manifests[0].name, "npg-default-deny");
+//! ```
+
+pub mod check;
+pub mod db;
+pub mod diagnostic;
+pub mod emit;
+pub mod lower;
+pub mod model;
+pub mod resolve;
+pub mod suggest;
+
+pub use db::{Database, Program, SourceFile};
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use emit::Manifest;
+
+use std::sync::Arc;
+
+/// Every diagnostic of the program (syntax, names, values, warnings), sorted by
+/// file and position.
+pub fn diagnostics(db: &dyn db::Db, program: Program) -> Vec<Diagnostic> {
+    db::program_diagnostics(db, program)
+}
+
+/// The Kubernetes manifests of a program, or its errors when it has any.
+/// Warnings do not stop a build.
+pub fn build(db: &dyn db::Db, program: Program) -> Result<Arc<Vec<Manifest>>, Vec<Diagnostic>> {
+    let diagnostics = diagnostics(db, program);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics.into_iter().filter(Diagnostic::is_error).collect());
+    }
+    Ok(db::manifests(db, program))
+}

@@ -1,0 +1,1 @@
+//! "Did you mean": the closest known name to a misspelt one.

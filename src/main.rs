@@ -1,0 +1,3 @@
+//! The `npg` command line.
+
+fn main() {}

@@ -17,6 +17,7 @@ pub mod check;
 pub mod db;
 pub mod diagnostic;
 pub mod emit;
+pub mod line_index;
 pub mod lower;
 pub mod model;
 pub mod resolve;

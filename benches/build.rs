@@ -1,0 +1,3 @@
+//! Benchmarks of the whole pipeline on generated programs.
+
+fn main() {}

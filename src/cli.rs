@@ -1,0 +1,141 @@
+//! The command line's shape: subcommands, flags and their `--help` text, as clap
+//! derives them. Nothing here reads files or prints results.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "npg",
+    version,
+    about = "Type-check network access policies and write Kubernetes NetworkPolicy and RBAC manifests",
+    long_about = "npg reads `.npg` files, which say which groups of workloads may reach which others, \
+checks them, and writes the Kubernetes NetworkPolicy and RBAC objects that enforce them.\n\n\
+A program is every `*.npg` file under the paths given (folders are read recursively, \
+hidden folders skipped). Declarations are visible across all files of a program.",
+    after_help = "Examples:\n  npg check policies/\n  npg build policies/ -o manifests/\n  npg build shop.npg | kubectl apply -f -\n  npg fmt --check .\n\n\
+Exit status: 0 ok, 1 the program has errors (or fmt --check found changes), 2 usage or I/O error."
+)]
+pub struct Cli {
+    /// When to colour diagnostics: `auto` colours when stderr is a terminal and NO_COLOR is unset.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the program and write its Kubernetes manifests.
+    #[command(
+        after_help = "Examples:\n  npg build                         # every .npg under the current folder, YAML to stdout\n  \
+npg build policies/ -o -          # the same, from one folder\n  \
+npg build policies/ -o manifests  # one folder per namespace plus kustomization.yaml\n  \
+npg build policies/ | kubectl apply -f -\n\n\
+Nothing is written when the program has errors. An output folder is replaced as a whole, \
+atomically; npg refuses to replace a non-empty folder it did not write."
+    )]
+    Build(BuildArgs),
+
+    /// Check the program and report its errors and warnings.
+    #[command(after_help = "Examples:\n  npg check\n  npg check policies/ --deny-warnings\n  \
+npg check policies/ --format json\n  npg check policies/ --format sarif > npg.sarif   # for code scanning")]
+    Check(CheckArgs),
+
+    /// Rewrite `.npg` files in canonical layout.
+    #[command(after_help = "Examples:\n  npg fmt                # rewrite every .npg under the current folder\n  \
+npg fmt --check policies/   # list files whose layout would change; exit 1 if any\n\n\
+A file with syntax errors is left as it is and its errors are reported.")]
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Files or folders to read (folders recursively, `*.npg` only).
+    #[arg(value_name = "PATHS", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Where to write: `-` for one YAML stream on stdout, or a folder to fill with one
+    /// folder per namespace and a `kustomization.yaml`.
+    #[arg(short, long, value_name = "DIR", default_value = "-")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to read (folders recursively, `*.npg` only).
+    #[arg(value_name = "PATHS", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Treat warnings as errors for the exit status.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// How to report diagnostics: `human` on stderr, `json` or `sarif` on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Write nothing; list the files whose layout would change and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Files or folders to format (folders recursively, `*.npg` only).
+    #[arg(value_name = "PATHS", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Rendered for people, with source snippets.
+    Human,
+    /// A JSON array of diagnostics.
+    Json,
+    /// SARIF 2.1.0, as code scanning tools read it.
+    Sarif,
+}
+
+impl ColorChoice {
+    /// Whether diagnostics on stderr get colours, given whether stderr is a terminal
+    /// and the value of `NO_COLOR`.
+    pub fn enabled(self, stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stderr_is_terminal && no_color.is_none_or(|value| value.is_empty()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn auto_colour_needs_a_terminal_and_no_no_color() {
+        let set = Some(std::ffi::OsStr::new("1"));
+        assert!(ColorChoice::Auto.enabled(true, None));
+        assert!(!ColorChoice::Auto.enabled(false, None));
+        assert!(!ColorChoice::Auto.enabled(true, set));
+        assert!(ColorChoice::Auto.enabled(true, Some(std::ffi::OsStr::new(""))));
+        assert!(ColorChoice::Always.enabled(false, set));
+        assert!(!ColorChoice::Never.enabled(true, None));
+    }
+}

@@ -14,7 +14,7 @@ use ariadne::{Cache, Color, Config, IndexType, Label, Report, ReportKind, Source
 use npg_compiler::diagnostic::Fix;
 use npg_compiler::{Diagnostic, Severity};
 
-use super::{Sources, char_bounds, summary};
+use super::{Positions, Sources, char_bounds, summary};
 
 /// Writes every diagnostic, each followed by a blank line, then the summary line.
 pub fn render(diagnostics: &[Diagnostic], sources: &Sources<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
@@ -46,43 +46,14 @@ fn write_diagnostic(
 
     let primary = &diagnostic.primary;
     let mut notes = Vec::new();
-    if let Some(primary_text) = cache.sources.text(&primary.location.file) {
-        let primary_range = visible_range(primary_text, primary.location.span);
-        let mut labels = vec![label(
-            &primary.location.file,
-            primary_range.clone(),
-            &primary.message,
-            style.label_color(diagnostic.severity),
-        )];
-        for secondary in &diagnostic.secondary {
-            match cache.sources.text(&secondary.location.file) {
-                Some(text) => labels.push(label(
-                    &secondary.location.file,
-                    visible_range(text, secondary.location.span),
-                    &secondary.message,
-                    style.secondary_color(),
-                )),
-                None => notes.push(format!("{} ({})", secondary.message, secondary.location.file)),
-            }
-        }
-        let kind = match diagnostic.severity {
-            Severity::Error => ReportKind::Error,
-            Severity::Warning => ReportKind::Warning,
-        };
-        let config = Config::default().with_index_type(IndexType::Byte).with_color(style.color);
-        let mut body = Vec::new();
-        Report::build(kind, (primary.location.file.clone(), primary_range))
-            .with_config(config)
-            .with_labels(labels)
-            .finish()
-            .write(&mut *cache, &mut body)?;
-        // ariadne's own header line (`Error:`) gives way to ours above.
-        let after_header = body.iter().position(|&byte| byte == b'\n').map_or(body.len(), |newline| newline + 1);
-        out.write_all(body.get(after_header..).unwrap_or_default())?;
-    } else {
+    if cache.sources.text(&primary.location.file).is_none() {
         let label = if primary.message.is_empty() { String::new() } else { format!(": {}", primary.message) };
         writeln!(out, " {} {}{label}", style.margin("-->"), primary.location.file)?;
         notes.extend(diagnostic.secondary.iter().map(|label| format!("{} ({})", label.message, label.location.file)));
+    } else if touches_a_long_line(diagnostic, cache.sources) {
+        write_cut_snippets(diagnostic, cache.sources, style, out, &mut notes)?;
+    } else {
+        write_snippets(diagnostic, cache, style, out, &mut notes)?;
     }
 
     for note in notes {
@@ -98,6 +69,147 @@ fn write_diagnostic(
         write_note(out, style, "help", &fix_line)?;
     }
     Ok(())
+}
+
+/// The labelled source lines, drawn by ariadne. Labels in files without text
+/// become notes.
+fn write_snippets(
+    diagnostic: &Diagnostic,
+    cache: &mut SourceCache<'_, '_>,
+    style: Style,
+    out: &mut dyn Write,
+    notes: &mut Vec<String>,
+) -> io::Result<()> {
+    let primary = &diagnostic.primary;
+    let primary_text = cache.sources.text(&primary.location.file).unwrap_or_default();
+    let primary_range = visible_range(primary_text, primary.location.span);
+    let mut labels = vec![label(
+        &primary.location.file,
+        primary_range.clone(),
+        &primary.message,
+        style.label_color(diagnostic.severity),
+    )];
+    for secondary in &diagnostic.secondary {
+        match cache.sources.text(&secondary.location.file) {
+            Some(text) => labels.push(label(
+                &secondary.location.file,
+                visible_range(text, secondary.location.span),
+                &secondary.message,
+                style.secondary_color(),
+            )),
+            None => notes.push(format!("{} ({})", secondary.message, secondary.location.file)),
+        }
+    }
+    let kind = match diagnostic.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let config = Config::default().with_index_type(IndexType::Byte).with_color(style.color);
+    let mut body = Vec::new();
+    Report::build(kind, (primary.location.file.clone(), primary_range))
+        .with_config(config)
+        .with_labels(labels)
+        .finish()
+        .write(&mut *cache, &mut body)?;
+    // ariadne's own header line (`Error:`) gives way to ours.
+    let after_header = body.iter().position(|&byte| byte == b'\n').map_or(body.len(), |newline| newline + 1);
+    out.write_all(body.get(after_header..).unwrap_or_default())
+}
+
+/// Lines longer than this many characters are shown cut down around the span
+/// (ariadne would print them whole, once per diagnostic).
+const LONG_LINE_CHARS: usize = 160;
+/// Characters shown on each side of a span on a cut-down line.
+const CONTEXT_CHARS: usize = 40;
+/// The most characters of a span shown on a cut-down line.
+const SHOWN_SPAN_CHARS: usize = 60;
+
+fn touches_a_long_line(diagnostic: &Diagnostic, sources: &Sources<'_>) -> bool {
+    std::iter::once(&diagnostic.primary).chain(&diagnostic.secondary).any(|label| {
+        let Some(text) = sources.text(&label.location.file) else {
+            return false;
+        };
+        let (start, end) = char_bounds(text, label.location.span);
+        [start, end].into_iter().any(|offset| {
+            let (line_start, line_end) = line_around(text, offset);
+            text.get(line_start..line_end).is_some_and(|line| line.chars().nth(LONG_LINE_CHARS).is_some())
+        })
+    })
+}
+
+/// Byte bounds of the line holding `offset` (a character boundary), without
+/// its line break.
+fn line_around(text: &str, offset: usize) -> (usize, usize) {
+    let start = text.get(..offset).and_then(|before| before.rfind('\n')).map_or(0, |newline| newline + 1);
+    let mut end = text.get(offset..).and_then(|after| after.find('\n')).map_or(text.len(), |newline| offset + newline);
+    if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// Each label as `--> file:line:column` and a window of its line around the span,
+/// marked with carets: the form for lines too long to show whole.
+fn write_cut_snippets(
+    diagnostic: &Diagnostic,
+    sources: &Sources<'_>,
+    style: Style,
+    out: &mut dyn Write,
+    notes: &mut Vec<String>,
+) -> io::Result<()> {
+    let mut positions = Positions::new(sources);
+    let labels =
+        std::iter::once((&diagnostic.primary, true)).chain(diagnostic.secondary.iter().map(|label| (label, false)));
+    for (label, primary) in labels {
+        let file = &label.location.file;
+        let Some(text) = sources.text(file) else {
+            notes.push(format!("{} ({file})", label.message));
+            continue;
+        };
+        let (start, end) = char_bounds(text, label.location.span);
+        let (position, _) = positions.range(file, label.location.span);
+        let (line_start, line_end) = line_around(text, start);
+        let start = start.min(line_end);
+        let before = text.get(line_start..start).unwrap_or_default();
+        let window_start =
+            before.char_indices().rev().take(CONTEXT_CHARS).last().map_or(start, |(at, _)| line_start + at);
+        let span_text = text.get(start..end.clamp(start, line_end)).unwrap_or_default();
+        let span_end =
+            span_text.char_indices().nth(SHOWN_SPAN_CHARS).map_or(start + span_text.len(), |(at, _)| start + at);
+        let after = text.get(span_end..line_end).unwrap_or_default();
+        let window_end = after.char_indices().nth(CONTEXT_CHARS).map_or(line_end, |(at, _)| span_end + at);
+
+        let cut_before = if window_start > line_start { "…" } else { "" };
+        let cut_after = if window_end < line_end { "…" } else { "" };
+        let shown = one_line(text.get(window_start..window_end).unwrap_or_default());
+        let indent = cut_before.chars().count() + text.get(window_start..start).unwrap_or_default().chars().count();
+        let marks = span_text.get(..span_end - start).unwrap_or_default().chars().count().max(1);
+        let mark = if primary { "^" } else { "-" };
+        let marks = mark.repeat(marks);
+        let marks = if primary { style.severity(diagnostic.severity, &marks) } else { style.margin(&marks) };
+
+        let gutter = position.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        let bar = style.margin("|");
+        writeln!(out, "{pad}{} {file}:{}:{}", style.margin("-->"), position.line, position.column)?;
+        writeln!(out, "{pad} {bar}")?;
+        writeln!(out, "{} {bar} {cut_before}{shown}{cut_after}", style.margin(&gutter))?;
+        let message = if label.message.is_empty() { String::new() } else { format!(" {}", label.message) };
+        writeln!(out, "{pad} {bar} {}{marks}{message}", " ".repeat(indent))?;
+    }
+    Ok(())
+}
+
+/// Part of one line as the terminal should see it, one character for each
+/// character, so that marks under it line up.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|character| match character {
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => ' ',
+            other if replacement(other).is_some() => '\u{FFFD}',
+            other => other,
+        })
+        .collect()
 }
 
 /// The `help:` line for a fix: `did you mean `x`?` for a single replacement,
@@ -396,13 +508,39 @@ mod tests {
         assert_eq!(fix_help(&fix("", vec![edit("")])), None);
     }
 
+    #[test]
+    fn a_very_long_line_is_shown_cut_down_around_the_span() {
+        let text = format!("namespace a {}{}\n", "{".repeat(5000), "}".repeat(5000));
+        let start = "namespace a {".len();
+        let location = Location { file: "deep.npg".into(), span: Span::new(start, start + 1) };
+        let diagnostic = Diagnostic::new(Code::UnexpectedToken, location, "unexpected `{`").with_label("expected `}`");
+        let rendered = rendered(&[diagnostic], &[("deep.npg", &text)], false);
+        assert!(rendered.len() < 600, "{rendered}");
+        insta::assert_snapshot!("long_line", rendered);
+    }
+
+    #[test]
+    fn cut_down_lines_mark_spans_after_non_ascii_text() {
+        let text = format!("{}ünïcode é{}\n", "é".repeat(300), "x".repeat(300));
+        let start = text.find("ünïcode").unwrap();
+        let location = Location { file: "a.npg".into(), span: Span::new(start, start + "ünïcode".len()) };
+        let diagnostic = Diagnostic::new(Code::InvalidName, location, "invalid").with_label("here");
+        let rendered = rendered(&[diagnostic], &[("a.npg", &text)], false);
+        let lines: Vec<&str> = rendered.lines().collect();
+        let source = lines.iter().find(|line| line.starts_with("1 |")).unwrap();
+        let marks = lines.iter().find(|line| line.contains('^')).unwrap();
+        let column = |line: &str, needle: &str| line[..line.find(needle).unwrap()].chars().count();
+        assert_eq!(column(source, "ünïcode"), column(marks, "^^^^^^^ here"), "{rendered}");
+        assert!(rendered.contains("--> a.npg:1:301"), "{rendered}");
+    }
+
     proptest::proptest! {
         #[test]
         fn any_span_on_any_text_renders_without_panicking(
-            text in "(\\PC|\n|\r|\t){0,60}",
-            start in 0u32..80,
-            length in 0u32..80,
-            secondary_start in 0u32..80,
+            text in "(\\PC|\n|\r|\t){0,400}",
+            start in 0u32..420,
+            length in 0u32..420,
+            secondary_start in 0u32..420,
         ) {
             let location = Location { file: "a.npg".into(), span: Span { start, end: start.saturating_add(length) } };
             let secondary = Location { file: "a.npg".into(), span: Span { start: secondary_start, end: start } };

@@ -31,7 +31,7 @@ pub enum Command {
     /// Check the program and write its Kubernetes manifests.
     #[command(
         after_help = "Examples:\n  npg build                         # every .npg under the current folder, YAML to stdout\n  \
-npg build policies/ -o -          # the same, from one folder\n  \
+npg build policies/ -o -          # one folder of sources, YAML stream on stdout\n  \
 npg build policies/ -o manifests  # one folder per namespace plus kustomization.yaml\n  \
 npg build policies/ | kubectl apply -f -\n\n\
 Nothing is written when the program has errors. An output folder is replaced as a whole, \

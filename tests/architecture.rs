@@ -6,7 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn manifest_dependencies(crate_dir: &str) -> String {
-    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(crate_dir).join("Cargo.toml")).unwrap();
+    let manifest =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(crate_dir).join("Cargo.toml")).unwrap();
     manifest.split("[dependencies]").nth(1).unwrap_or("").split("\n[").next().unwrap_or("").to_owned()
 }
 

@@ -67,7 +67,10 @@ pub const KUBE_SYSTEM: &str = "kube-system";
 /// Names npg declares itself.
 pub fn builtins() -> [(DeclKey, &'static str); 3] {
     [
-        (DeclKey::group(Some(KUBE_SYSTEM), "kube-dns"), "the cluster DNS: pods labelled k8s-app=kube-dns in kube-system"),
+        (
+            DeclKey::group(Some(KUBE_SYSTEM), "kube-dns"),
+            "the cluster DNS: pods labelled k8s-app=kube-dns in kube-system",
+        ),
         (DeclKey::group(None, "cluster"), "every pod in every namespace"),
         (DeclKey::new(Kind::Network, "world"), "every address: 0.0.0.0/0 and ::/0"),
     ]
@@ -200,13 +203,11 @@ impl SymbolTable {
                     .with_label(format!("expected {expected_text}"));
                     return Err(diagnostic);
                 }
-                let candidates: Vec<String> = expected
-                    .iter()
-                    .flat_map(|&kind| self.keys_of(kind))
-                    .map(|key| key.name)
-                    .collect();
-                let diagnostic = Diagnostic::new(Code::UnknownName, location, format!("unknown {expected_text} `{name}`"))
-                    .with_label("not declared anywhere in the program");
+                let candidates: Vec<String> =
+                    expected.iter().flat_map(|&kind| self.keys_of(kind)).map(|key| key.name).collect();
+                let diagnostic =
+                    Diagnostic::new(Code::UnknownName, location, format!("unknown {expected_text} `{name}`"))
+                        .with_label("not declared anywhere in the program");
                 Err(with_suggestion(diagnostic, name, candidates))
             }
             several => {
@@ -224,11 +225,9 @@ impl SymbolTable {
                 }
                 // A group and a network of the same name: the rule target may be
                 // either, so prefer the group and let the user qualify it otherwise.
-                several
-                    .iter()
-                    .find(|key| key.kind == Kind::Group)
-                    .map(|key| (*key).clone())
-                    .ok_or_else(|| Diagnostic::new(Code::AmbiguousReference, location, format!("`{name}` is ambiguous")))
+                several.iter().find(|key| key.kind == Kind::Group).map(|key| (*key).clone()).ok_or_else(|| {
+                    Diagnostic::new(Code::AmbiguousReference, location, format!("`{name}` is ambiguous"))
+                })
             }
         }
     }
@@ -253,7 +252,9 @@ pub fn with_suggestion(
     match suggest::closest(written, candidates.iter().map(String::as_str)) {
         Some(best) => {
             let best = best.to_owned();
-            diagnostic.with_help(format!("did you mean `{best}`?")).with_replacement(format!("replace with `{best}`"), best)
+            diagnostic
+                .with_help(format!("did you mean `{best}`?"))
+                .with_replacement(format!("replace with `{best}`"), best)
         }
         None => diagnostic,
     }

@@ -52,10 +52,7 @@ fn unknown_names_suggest_the_closest_declared_one() {
 
 #[test]
 fn a_name_of_the_wrong_kind_is_a_type_error() {
-    check(
-        "namespace shop {\n  group web = app=web\n}\nport http = 8080\ngroup web may reach http\n",
-        expect![[r#""#]],
-    );
+    check("namespace shop {\n  group web = app=web\n}\nport http = 8080\ngroup web may reach http\n", expect![[r#""#]]);
 }
 
 #[test]
@@ -132,10 +129,7 @@ fn ports_defined_through_each_other_must_not_loop() {
 
 #[test]
 fn named_ports_cannot_be_used_with_networks() {
-    check(
-        "namespace shop {\n  group web = app=web\n}\ngroup web may reach world:https, kube-dns\n",
-        expect![[r#""#]],
-    );
+    check("namespace shop {\n  group web = app=web\n}\ngroup web may reach world:https, kube-dns\n", expect![[r#""#]]);
 }
 
 #[test]

@@ -171,7 +171,10 @@ impl Assembler {
                 let diagnostic = Diagnostic::new(
                     Code::InvalidRule,
                     draft.target_location.clone(),
-                    format!("port name `{name}` means nothing for network `{}`: only pods have named ports", draft.target.name),
+                    format!(
+                        "port name `{name}` means nothing for network `{}`: only pods have named ports",
+                        draft.target.name
+                    ),
                 )
                 .with_help("give the port number");
                 self.diagnostics.push(diagnostic);
@@ -314,4 +317,3 @@ fn world() -> Network {
         .collect();
     Network { name: "world".to_owned(), blocks, builtin: true, source: None }
 }
-

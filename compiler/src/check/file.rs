@@ -17,8 +17,8 @@ use crate::db::{self, Db, SourceFile};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::line_index::LineIndex;
 use crate::model::{
-    AddressBlock, Group, LabelSelector, ManagedNamespace, Network, Placement, Port, Protocol, Requirement,
-    SourceLine, Subject, Team,
+    AddressBlock, Group, LabelSelector, ManagedNamespace, Network, Placement, Port, Protocol, Requirement, SourceLine,
+    Subject, Team,
 };
 use crate::resolve::{self, DeclKey, Kind, SymbolTable};
 
@@ -71,8 +71,9 @@ impl FileChecker<'_> {
     fn problem(&mut self, span: Span, problem: Problem) {
         let mut diagnostic = Diagnostic::new(problem.code, self.at(span), problem.message);
         if let Some(suggestion) = problem.suggestion {
-            diagnostic =
-                diagnostic.with_help(format!("write `{suggestion}`")).with_replacement(format!("replace with `{suggestion}`"), suggestion);
+            diagnostic = diagnostic
+                .with_help(format!("write `{suggestion}`"))
+                .with_replacement(format!("replace with `{suggestion}`"), suggestion);
         }
         self.report(diagnostic);
     }
@@ -108,7 +109,8 @@ impl FileChecker<'_> {
     /// (earlier in this file, or in a file that sorts first).
     fn declare(&mut self, key: DeclKey, name: &Word) {
         let location = self.at(name.span);
-        if let Some(builtin) = resolve::builtin_named(&key.name).filter(|_| matches!(key.kind, Kind::Group | Kind::Network))
+        if let Some(builtin) =
+            resolve::builtin_named(&key.name).filter(|_| matches!(key.kind, Kind::Group | Kind::Network))
         {
             let diagnostic = Diagnostic::new(
                 Code::DuplicateDeclaration,
@@ -119,7 +121,8 @@ impl FileChecker<'_> {
             .with_help("choose another name");
             self.report(diagnostic);
         } else {
-            let earlier_here = self.out.declarations.iter().find(|(declared, _)| *declared == key).map(|(_, at)| at.clone());
+            let earlier_here =
+                self.out.declarations.iter().find(|(declared, _)| *declared == key).map(|(_, at)| at.clone());
             let earlier_file =
                 self.table.declaring_files(&key).iter().find(|path| path.as_ref() < self.file.as_ref()).cloned();
             let what = format!("{} `{}`", key.kind, key.display_name());
@@ -236,11 +239,14 @@ impl FileChecker<'_> {
     fn once(&mut self, seen: &mut Option<Span>, span: Span, what: &str, block: &str) -> bool {
         match seen {
             Some(first) => {
-                let diagnostic =
-                    Diagnostic::new(Code::DuplicateMember, self.at(span), format!("{what} is given twice in `{block}`"))
-                        .with_label("given again here")
-                        .with_secondary(self.at(*first), "first given here")
-                        .with_help("keep one of them");
+                let diagnostic = Diagnostic::new(
+                    Code::DuplicateMember,
+                    self.at(span),
+                    format!("{what} is given twice in `{block}`"),
+                )
+                .with_label("given again here")
+                .with_secondary(self.at(*first), "first given here")
+                .with_help("keep one of them");
                 self.report(diagnostic);
                 false
             }
@@ -384,7 +390,8 @@ impl FileChecker<'_> {
                     "the built-in group `cluster` means every pod; otherwise narrow the selector",
                 ),
             };
-            let diagnostic = Diagnostic::new(Code::SelectsEveryPod, self.at(declaration.name.span), message).with_help(help);
+            let diagnostic =
+                Diagnostic::new(Code::SelectsEveryPod, self.at(declaration.name.span), message).with_help(help);
             self.report(diagnostic);
         }
         let group = Group {
@@ -514,7 +521,9 @@ impl FileChecker<'_> {
                     (Subject::User(name.value.clone()), *span)
                 }
                 TeamMember::ServiceAccount { namespace, name, span } => {
-                    if !self.valid(*span, kubernetes::check_service_account(&namespace.text, &name.text)) {
+                    let namespace_ok =
+                        self.valid(namespace.span, kubernetes::check_service_account_namespace(&namespace.text));
+                    if !(namespace_ok && self.valid(name.span, kubernetes::check_service_account_name(&name.text))) {
                         continue;
                     }
                     (Subject::ServiceAccount { namespace: namespace.text.clone(), name: name.text.clone() }, *span)
@@ -522,7 +531,11 @@ impl FileChecker<'_> {
                 TeamMember::Error(_) => continue,
             };
             if subjects.contains(&subject) {
-                self.error(Code::DuplicateMember, span, format!("this subject is already in team `{}`", declaration.name.text));
+                self.error(
+                    Code::DuplicateMember,
+                    span,
+                    format!("this subject is already in team `{}`", declaration.name.text),
+                );
                 continue;
             }
             subjects.push(subject);
@@ -576,7 +589,9 @@ impl FileChecker<'_> {
         };
         let protocol_or_tcp = protocol.unwrap_or(Protocol::Tcp);
         match word {
-            PortWord::Number(port) => Some(PortPiece::Port(Port::Range { protocol: protocol_or_tcp, start: port, end: port })),
+            PortWord::Number(port) => {
+                Some(PortPiece::Port(Port::Range { protocol: protocol_or_tcp, start: port, end: port }))
+            }
             PortWord::Range(start, end) => Some(PortPiece::Port(Port::Range { protocol: protocol_or_tcp, start, end })),
             PortWord::Name(name) => {
                 let declared = DeclKey::new(Kind::Port, &name);
@@ -615,7 +630,8 @@ impl FileChecker<'_> {
         let mut except = Vec::new();
         let mut valid = true;
         for word in &declaration.except {
-            match kubernetes::parse_cidr(&word.text).and_then(|block| kubernetes::check_except(&cidr, &block).map(|()| block))
+            match kubernetes::parse_cidr(&word.text)
+                .and_then(|block| kubernetes::check_except(&cidr, &block).map(|()| block))
             {
                 Ok(block) => except.push(block),
                 Err(problem) => {
@@ -657,7 +673,10 @@ impl FileChecker<'_> {
                 let diagnostic = Diagnostic::new(
                     Code::InvalidRule,
                     self.at(target.span),
-                    format!("network `{}` cannot reach network `{}`: npg writes policies for pods", source.name, target_key.name),
+                    format!(
+                        "network `{}` cannot reach network `{}`: npg writes policies for pods",
+                        source.name, target_key.name
+                    ),
                 )
                 .with_help("a network may only reach groups");
                 self.report(diagnostic);
@@ -679,7 +698,9 @@ impl FileChecker<'_> {
         if source.kind != Kind::Group || target.kind != Kind::Group || is_kube_dns(target) {
             return;
         }
-        if target.namespace.is_none() && target.name == "cluster" && resolve::builtin_named("cluster").as_ref() == Some(target)
+        if target.namespace.is_none()
+            && target.name == "cluster"
+            && resolve::builtin_named("cluster").as_ref() == Some(target)
         {
             let diagnostic = Diagnostic::new(
                 Code::HalfNotWritten,
@@ -751,11 +772,14 @@ fn contradicts(a: &Requirement, b: &Requirement) -> bool {
     match (a, b) {
         (DoesNotExist { .. }, other) | (other, DoesNotExist { .. }) => present(other),
         (Equals { value: x, .. }, Equals { value: y, .. }) => x != y,
-        (Equals { value, .. }, NotEquals { value: other, .. }) | (NotEquals { value: other, .. }, Equals { value, .. }) => {
-            value == other
+        (Equals { value, .. }, NotEquals { value: other, .. })
+        | (NotEquals { value: other, .. }, Equals { value, .. }) => value == other,
+        (Equals { value, .. }, In { values, .. }) | (In { values, .. }, Equals { value, .. }) => {
+            !values.contains(value)
         }
-        (Equals { value, .. }, In { values, .. }) | (In { values, .. }, Equals { value, .. }) => !values.contains(value),
-        (Equals { value, .. }, NotIn { values, .. }) | (NotIn { values, .. }, Equals { value, .. }) => values.contains(value),
+        (Equals { value, .. }, NotIn { values, .. }) | (NotIn { values, .. }, Equals { value, .. }) => {
+            values.contains(value)
+        }
         (In { values: x, .. }, In { values: y, .. }) => x.is_disjoint(y),
         (In { values, .. }, NotIn { values: excluded, .. }) | (NotIn { values: excluded, .. }, In { values, .. }) => {
             values.is_subset(excluded)

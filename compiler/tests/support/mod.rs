@@ -35,7 +35,8 @@ pub fn render(db: &Database, files: &[SourceFile], diagnostics: &[Diagnostic]) -
     let mut out = String::new();
     for diagnostic in diagnostics {
         let location = &diagnostic.primary.location;
-        let text = files.iter().find(|file| file.path(db) == &location.file).map(|file| file.text(db).as_str()).unwrap_or("");
+        let text =
+            files.iter().find(|file| file.path(db) == &location.file).map(|file| file.text(db).as_str()).unwrap_or("");
         let index = LineIndex::new(text);
         let position = index.line_column_chars(text, location.span.start);
         let written = text.get(location.span.range()).unwrap_or("");
@@ -54,7 +55,10 @@ pub fn render(db: &Database, files: &[SourceFile], diagnostics: &[Diagnostic]) -
         }
         out.push('\n');
         for label in &diagnostic.secondary {
-            out.push_str(&format!("    also {}:{}: {}\n", label.location.file, label.location.span.start, label.message));
+            out.push_str(&format!(
+                "    also {}:{}: {}\n",
+                label.location.file, label.location.span.start, label.message
+            ));
         }
         if let Some(help) = &diagnostic.help {
             out.push_str(&format!("    help: {help}\n"));

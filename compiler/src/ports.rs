@@ -31,6 +31,14 @@ impl PortSet {
         if ports.is_empty() { None } else { Some(PortSet::Only(ports)) }
     }
 
+    /// The same ports, normalized (sorted, ranges merged, names once).
+    pub fn normalized(&self) -> PortSet {
+        match self {
+            PortSet::All => PortSet::All,
+            PortSet::Only(ports) => PortSet::Only(normalize(ports.iter().cloned())),
+        }
+    }
+
     /// Every port of either set, normalized. `All` absorbs everything.
     pub fn union(&self, other: &PortSet) -> PortSet {
         match (self, other) {
@@ -107,7 +115,11 @@ mod tests {
         let set = only(vec![Port::single(Udp, 53), Port::single(Tcp, 443), Port::single(Tcp, 80)]);
         assert_eq!(
             set,
-            PortSet::Only(vec![Port::single(Tcp, 80), Port::single(Tcp, 443), Port::single(Udp, 53)])
+            PortSet::Only(vec![
+                Port::single(Tcp, 80),
+                Port::single(Tcp, 443),
+                Port::single(Udp, 53)
+            ])
         );
     }
 
@@ -138,7 +150,11 @@ mod tests {
         let set = only(vec![Port::single(Udp, 53), Port::single(Tcp, 53), Port::single(Sctp, 53)]);
         assert_eq!(
             set,
-            PortSet::Only(vec![Port::single(Tcp, 53), Port::single(Udp, 53), Port::single(Sctp, 53)])
+            PortSet::Only(vec![
+                Port::single(Tcp, 53),
+                Port::single(Udp, 53),
+                Port::single(Sctp, 53)
+            ])
         );
     }
 
@@ -152,10 +168,14 @@ mod tests {
     fn a_reversed_range_is_read_low_to_high() {
         assert_eq!(Port::range(Tcp, 90, 80), Port::Range { protocol: Tcp, start: 80, end: 90 });
         let reversed = PortSet::Only(vec![Port::Range { protocol: Tcp, start: 90, end: 80 }]);
-        assert_eq!(
-            reversed.union(&PortSet::Only(Vec::new())),
-            PortSet::Only(vec![Port::range(Tcp, 80, 90)])
-        );
+        assert_eq!(reversed.normalized(), PortSet::Only(vec![Port::range(Tcp, 80, 90)]));
+    }
+
+    #[test]
+    fn normalizing_an_already_normal_set_changes_nothing() {
+        let set = only(vec![Port::range(Tcp, 80, 90), Port::named(Tcp, "http")]);
+        assert_eq!(set.normalized(), set);
+        assert_eq!(PortSet::All.normalized(), PortSet::All);
     }
 
     #[test]
@@ -211,8 +231,9 @@ mod tests {
         fn port() -> impl Strategy<Value = Port> {
             let protocol = prop_oneof![Just(Tcp), Just(Udp), Just(Sctp)];
             prop_oneof![
-                (protocol.clone(), 1u16..200, 0u16..20)
-                    .prop_map(|(protocol, start, width)| Port::range(protocol, start, start + width)),
+                (protocol.clone(), 1u16..200, 0u16..20).prop_map(|(protocol, start, width)| {
+                    Port::range(protocol, start, start + width)
+                }),
                 (protocol, prop_oneof![Just("http"), Just("dns"), Just("grpc")])
                     .prop_map(|(protocol, name)| Port::named(protocol, name)),
             ]

@@ -19,7 +19,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::model::{Model, SourceLine};
 
-pub use policies::{ALLOW_INTERNAL, DEFAULT_DENY};
+pub use policies::{ALLOW_INTERNAL, DEFAULT_DENY, group_policy_name};
 
 /// Label on every object npg writes: `app.kubernetes.io/managed-by: npg`.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";

@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as KubeSelecto
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::peers::{Peer, endpoint_peers, managed_homes};
+use super::selectors::kubernetes_selector;
 use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
 use crate::model::{
     BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule,
@@ -22,6 +23,11 @@ use crate::model::{
 pub const DEFAULT_DENY: &str = "npg-default-deny";
 /// The name of the policy that opens a namespace to itself (`allow internal`).
 pub const ALLOW_INTERNAL: &str = "npg-allow-internal";
+
+/// The name of the policy enforcing `group` in each namespace it lives in.
+pub fn group_policy_name(group: &Group) -> String {
+    format!("npg-{}", group.name)
+}
 
 /// A NetworkPolicy and the team that may edit it.
 pub(super) struct OwnedPolicy {
@@ -231,11 +237,11 @@ fn group_policy(
         return None;
     }
 
-    let name = format!("npg-{}", group.name);
+    let name = group_policy_name(group);
     let origins: Vec<String> = plan.origins.iter().map(ToString::to_string).collect();
     let source = group.source.as_ref().unwrap_or(&namespace.source);
     let spec = NetworkPolicySpec {
-        pod_selector: Some(super::selectors::kubernetes_selector(&group.selector)),
+        pod_selector: Some(kubernetes_selector(&group.selector)),
         policy_types: Some(policy_types(!ingress.is_empty(), !egress.is_empty())),
         ingress: (!ingress.is_empty()).then_some(ingress),
         egress: (!egress.is_empty()).then_some(egress),

@@ -150,9 +150,9 @@ fn a_group_in_any_namespace_lives_in_every_managed_namespace() {
     let mut model = ModelBuilder::new();
     model.namespace("shop");
     model.namespace("data");
-    let agents = model.group("agents", Placement::Any, "app=log-agent");
+    let shippers = model.group("shippers", Placement::Any, "app=log-shipper");
     let collector = model.group_in("data", "collector", "app=collector");
-    model.rule(Endpoint::Group(agents), Endpoint::Group(collector), "4317");
+    model.rule(Endpoint::Group(shippers), Endpoint::Group(collector), "4317");
     insta::assert_snapshot!(yaml(&model.build()));
 }
 
@@ -459,7 +459,7 @@ mod determinism {
         let web = model.group_in("shop", "web", "app=web");
         let api = model.group_in("shop", "api", "app=api");
         let db = model.group_in("data", "db", "app=db");
-        let agents = model.group("agents", Placement::Any, "app=agent");
+        let shippers = model.group("shippers", Placement::Any, "app=node-exporter");
         let dns = model.kube_dns();
         let world = model.network("world", &["0.0.0.0/0 except 10.0.0.0/8", "::/0"]);
         model
@@ -470,8 +470,8 @@ mod determinism {
             .rule(Endpoint::Group(api), Endpoint::Group(db), "")
             .rule(Endpoint::Group(api), Endpoint::Group(dns), "53/udp, 53/tcp")
             .rule(Endpoint::Group(web), Endpoint::Group(dns), "53/udp")
-            .rule(Endpoint::Group(agents), Endpoint::Group(api), "9100")
-            .rule(Endpoint::Group(agents), Endpoint::Group(db), "9100")
+            .rule(Endpoint::Group(shippers), Endpoint::Group(api), "9100")
+            .rule(Endpoint::Group(shippers), Endpoint::Group(db), "9100")
             .rule(Endpoint::Network(world), Endpoint::Group(web), "443")
             .rule(Endpoint::Group(api), Endpoint::Network(world), "443, 80");
         model.build()

@@ -261,12 +261,3 @@ impl Protocol {
         }
     }
 }
-
-impl PortSet {
-    /// A normalized set of exactly these ports (provisional: sorted, deduplicated).
-    pub fn from_ports(mut ports: Vec<Port>) -> PortSet {
-        ports.sort();
-        ports.dedup();
-        if ports.is_empty() { PortSet::All } else { PortSet::Only(ports) }
-    }
-}

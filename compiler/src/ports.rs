@@ -43,9 +43,7 @@ impl PortSet {
     pub fn union(&self, other: &PortSet) -> PortSet {
         match (self, other) {
             (PortSet::All, _) | (_, PortSet::All) => PortSet::All,
-            (PortSet::Only(left), PortSet::Only(right)) => {
-                PortSet::Only(normalize(left.iter().chain(right).cloned()))
-            }
+            (PortSet::Only(left), PortSet::Only(right)) => PortSet::Only(normalize(left.iter().chain(right).cloned())),
         }
     }
 
@@ -113,14 +111,7 @@ mod tests {
     #[test]
     fn ports_come_out_sorted_by_protocol_then_number() {
         let set = only(vec![Port::single(Udp, 53), Port::single(Tcp, 443), Port::single(Tcp, 80)]);
-        assert_eq!(
-            set,
-            PortSet::Only(vec![
-                Port::single(Tcp, 80),
-                Port::single(Tcp, 443),
-                Port::single(Udp, 53)
-            ])
-        );
+        assert_eq!(set, PortSet::Only(vec![Port::single(Tcp, 80), Port::single(Tcp, 443), Port::single(Udp, 53)]));
     }
 
     #[test]
@@ -131,11 +122,7 @@ mod tests {
 
     #[test]
     fn overlapping_and_contained_ranges_merge() {
-        let set = only(vec![
-            Port::range(Tcp, 8000, 8100),
-            Port::range(Tcp, 8050, 8200),
-            Port::single(Tcp, 8120),
-        ]);
+        let set = only(vec![Port::range(Tcp, 8000, 8100), Port::range(Tcp, 8050, 8200), Port::single(Tcp, 8120)]);
         assert_eq!(set, PortSet::Only(vec![Port::range(Tcp, 8000, 8200)]));
     }
 
@@ -148,14 +135,7 @@ mod tests {
     #[test]
     fn the_same_number_on_two_protocols_stays_two_ports() {
         let set = only(vec![Port::single(Udp, 53), Port::single(Tcp, 53), Port::single(Sctp, 53)]);
-        assert_eq!(
-            set,
-            PortSet::Only(vec![
-                Port::single(Tcp, 53),
-                Port::single(Udp, 53),
-                Port::single(Sctp, 53)
-            ])
-        );
+        assert_eq!(set, PortSet::Only(vec![Port::single(Tcp, 53), Port::single(Udp, 53), Port::single(Sctp, 53)]));
     }
 
     #[test]
@@ -202,10 +182,7 @@ mod tests {
     fn union_merges_ports_of_both_sets() {
         let web = only(vec![Port::single(Tcp, 80)]);
         let more = only(vec![Port::range(Tcp, 81, 90), Port::named(Tcp, "http")]);
-        assert_eq!(
-            web.union(&more),
-            PortSet::Only(vec![Port::range(Tcp, 80, 90), Port::named(Tcp, "http")])
-        );
+        assert_eq!(web.union(&more), PortSet::Only(vec![Port::range(Tcp, 80, 90), Port::named(Tcp, "http")]));
     }
 
     #[test]
@@ -231,9 +208,8 @@ mod tests {
         fn port() -> impl Strategy<Value = Port> {
             let protocol = prop_oneof![Just(Tcp), Just(Udp), Just(Sctp)];
             prop_oneof![
-                (protocol.clone(), 1u16..200, 0u16..20).prop_map(|(protocol, start, width)| {
-                    Port::range(protocol, start, start + width)
-                }),
+                (protocol.clone(), 1u16..200, 0u16..20)
+                    .prop_map(|(protocol, start, width)| { Port::range(protocol, start, start + width) }),
                 (protocol, prop_oneof![Just("http"), Just("dns"), Just("grpc")])
                     .prop_map(|(protocol, name)| Port::named(protocol, name)),
             ]

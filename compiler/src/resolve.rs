@@ -149,6 +149,11 @@ impl SymbolTable {
         self.declarations.contains_key(key) || builtins().iter().any(|(builtin, _)| builtin == key)
     }
 
+    /// Every group of this name, in any namespace.
+    pub fn groups_named(&self, name: &str) -> Vec<DeclKey> {
+        self.named(name).into_iter().filter(|key| key.kind == Kind::Group).collect()
+    }
+
     pub fn is_managed_namespace(&self, name: &str) -> bool {
         self.declarations.contains_key(&DeclKey::new(Kind::Namespace, name))
     }

@@ -159,10 +159,10 @@ impl Assembler {
                             },
                         }
                     }
-                    if !complete {
+                    let Some(ports) = PortSet::only(list).filter(|_| complete) else {
                         continue;
-                    }
-                    PortSet::from_ports(list)
+                    };
+                    ports
                 }
             };
             if let (Endpoint::Network(_), PortSet::Only(list)) = (target, &port_set)

@@ -306,6 +306,9 @@ impl FileChecker<'_> {
             .with_help("choose another name");
             self.report(diagnostic);
         }
+        if named_ok {
+            self.clashes_across_namespaces(&key, &declaration.name);
+        }
         let placement = match (enclosing, &declaration.placement) {
             (Some(namespace), None) => Some(Placement::Namespace(namespace.to_owned())),
             (Some(namespace), Some(placement)) => {
@@ -404,6 +407,32 @@ impl FileChecker<'_> {
         };
         let name_location = self.at(declaration.name.span);
         self.out.groups.push(GroupDraft { key, group, owner, name: name_location });
+    }
+
+    /// A group that lives in several namespaces writes `npg-<name>` into each of
+    /// them, so no other group may share its name.
+    fn clashes_across_namespaces(&mut self, key: &DeclKey, name: &Word) {
+        let others: Vec<DeclKey> = self
+            .table
+            .groups_named(&key.name)
+            .into_iter()
+            .filter(|other| other != key && (other.namespace.is_none() || key.namespace.is_none()))
+            .collect();
+        let Some(other) = others.first() else {
+            return;
+        };
+        let diagnostic = Diagnostic::new(
+            Code::PolicyNameClash,
+            self.at(name.span),
+            format!(
+                "group `{}` and group `{}` could both write a policy named `npg-{}` in one namespace",
+                key.display_name(),
+                other.display_name(),
+                key.name
+            ),
+        )
+        .with_help("a group declared `in namespaces(...)` or `in any` needs a name no other group has");
+        self.report(diagnostic);
     }
 
     /// Checks a selector; `None` when any term is invalid.

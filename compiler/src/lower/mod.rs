@@ -80,11 +80,7 @@ impl KubeObject {
 pub fn kubernetes_objects(model: &Model) -> Vec<KubeObject> {
     let policies = policies::network_policies(model);
     let access = rbac::team_access(model, &policies);
-    policies
-        .into_iter()
-        .map(|owned| KubeObject::NetworkPolicy(owned.policy))
-        .chain(access)
-        .collect()
+    policies.into_iter().map(|owned| KubeObject::NetworkPolicy(owned.policy)).chain(access).collect()
 }
 
 /// Name, namespace, the npg labels and the provenance annotations of one object.

@@ -7,9 +7,7 @@ use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as KubeSelector;
 
 use super::selectors::{kubernetes_selector, namespace_named};
-use crate::model::{
-    AddressBlock, BuiltinGroup, Endpoint, Group, LabelSelector, ManagedNamespace, Model, Placement,
-};
+use crate::model::{AddressBlock, BuiltinGroup, Endpoint, Group, LabelSelector, ManagedNamespace, Model, Placement};
 
 /// The other end of a rule, as seen from the namespace of the policy being written.
 /// The derived order is the order of rule entries in a policy.
@@ -32,10 +30,9 @@ pub(super) enum Peer {
 impl Peer {
     pub(super) fn to_kubernetes(&self) -> NetworkPolicyPeer {
         match self {
-            Peer::SameNamespace { pods } => NetworkPolicyPeer {
-                pod_selector: Some(kubernetes_selector(pods)),
-                ..NetworkPolicyPeer::default()
-            },
+            Peer::SameNamespace { pods } => {
+                NetworkPolicyPeer { pod_selector: Some(kubernetes_selector(pods)), ..NetworkPolicyPeer::default() }
+            }
             Peer::NamedNamespace { namespace, pods } => NetworkPolicyPeer {
                 namespace_selector: Some(namespace_named(namespace)),
                 pod_selector: Some(kubernetes_selector(pods)),
@@ -51,15 +48,13 @@ impl Peer {
                 pod_selector: Some(kubernetes_selector(pods)),
                 ..NetworkPolicyPeer::default()
             },
-            Peer::Cluster => NetworkPolicyPeer {
-                namespace_selector: Some(KubeSelector::default()),
-                ..NetworkPolicyPeer::default()
-            },
+            Peer::Cluster => {
+                NetworkPolicyPeer { namespace_selector: Some(KubeSelector::default()), ..NetworkPolicyPeer::default() }
+            }
             Peer::Addresses { cidr, except } => NetworkPolicyPeer {
                 ip_block: Some(IPBlock {
                     cidr: cidr.to_string(),
-                    except: (!except.is_empty())
-                        .then(|| except.iter().map(ToString::to_string).collect()),
+                    except: (!except.is_empty()).then(|| except.iter().map(ToString::to_string).collect()),
                 }),
                 ..NetworkPolicyPeer::default()
             },
@@ -71,13 +66,10 @@ impl Peer {
 /// address block for a network; none for a dangling id.
 pub(super) fn endpoint_peers(model: &Model, endpoint: Endpoint, namespace: &str) -> Vec<Peer> {
     match endpoint {
-        Endpoint::Group(id) => {
-            model.group(id).map(|group| vec![group_peer(group, namespace)]).unwrap_or_default()
+        Endpoint::Group(id) => model.group(id).map(|group| vec![group_peer(group, namespace)]).unwrap_or_default(),
+        Endpoint::Network(id) => {
+            model.network(id).map(|network| network.blocks.iter().map(address_peer).collect()).unwrap_or_default()
         }
-        Endpoint::Network(id) => model
-            .network(id)
-            .map(|network| network.blocks.iter().map(address_peer).collect())
-            .unwrap_or_default(),
     }
 }
 
@@ -89,9 +81,7 @@ fn group_peer(group: &Group, namespace: &str) -> Peer {
     match &group.placement {
         Placement::Namespace(home) if home == namespace => Peer::SameNamespace { pods },
         Placement::Namespace(home) => Peer::NamedNamespace { namespace: home.clone(), pods },
-        Placement::Namespaces(namespaces) => {
-            Peer::MatchingNamespaces { namespaces: namespaces.clone(), pods }
-        }
+        Placement::Namespaces(namespaces) => Peer::MatchingNamespaces { namespaces: namespaces.clone(), pods },
         Placement::Any => Peer::AnyNamespace { pods },
     }
 }
@@ -104,10 +94,7 @@ fn address_peer(block: &AddressBlock) -> Peer {
 }
 
 /// The managed namespaces a group lives in, in model order.
-pub(super) fn managed_homes<'m>(
-    model: &'m Model,
-    group: &'m Group,
-) -> impl Iterator<Item = &'m ManagedNamespace> + 'm {
+pub(super) fn managed_homes<'m>(model: &'m Model, group: &'m Group) -> impl Iterator<Item = &'m ManagedNamespace> + 'm {
     model.namespaces.iter().filter(move |namespace| match &group.placement {
         Placement::Namespace(home) => *home == namespace.name,
         Placement::Namespaces(selector) => selector.matches(&namespace.all_labels()),

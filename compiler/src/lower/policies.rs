@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
-    NetworkPolicyPort, NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as KubeSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -15,8 +15,7 @@ use super::peers::{Peer, endpoint_peers, managed_homes};
 use super::selectors::kubernetes_selector;
 use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
 use crate::model::{
-    BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule,
-    SourceLine, TeamId,
+    BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule, SourceLine, TeamId,
 };
 
 /// The name of the policy that isolates a managed namespace.
@@ -45,8 +44,7 @@ pub(super) fn network_policies(model: &Model) -> Vec<OwnedPolicy> {
         policies.extend(allow_internal(namespace));
     }
     for ((namespace, group), plan) in plan_group_policies(model) {
-        let (Some(namespace), Some(group)) = (model.namespace(&namespace), model.group(group))
-        else {
+        let (Some(namespace), Some(group)) = (model.namespace(&namespace), model.group(group)) else {
             continue;
         };
         policies.extend(group_policy(namespace, group, plan));
@@ -89,10 +87,7 @@ fn allow_internal(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
         return None;
     }
     let every_pod_here = || {
-        Some(vec![NetworkPolicyPeer {
-            pod_selector: Some(KubeSelector::default()),
-            ..NetworkPolicyPeer::default()
-        }])
+        Some(vec![NetworkPolicyPeer { pod_selector: Some(KubeSelector::default()), ..NetworkPolicyPeer::default() }])
     };
     let spec = NetworkPolicySpec {
         pod_selector: Some(KubeSelector::default()),
@@ -100,30 +95,18 @@ fn allow_internal(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
         ingress: namespace
             .isolate_ingress
             .then(|| vec![NetworkPolicyIngressRule { from: every_pod_here(), ports: None }]),
-        egress: namespace
-            .isolate_egress
-            .then(|| vec![NetworkPolicyEgressRule { to: every_pod_here(), ports: None }]),
+        egress: namespace.isolate_egress.then(|| vec![NetworkPolicyEgressRule { to: every_pod_here(), ports: None }]),
     };
     Some(namespace_policy(namespace, ALLOW_INTERNAL, spec))
 }
 
-fn namespace_policy(
-    namespace: &ManagedNamespace,
-    name: &str,
-    spec: NetworkPolicySpec,
-) -> OwnedPolicy {
+fn namespace_policy(namespace: &ManagedNamespace, name: &str, spec: NetworkPolicySpec) -> OwnedPolicy {
     OwnedPolicy {
         namespace: namespace.name.clone(),
         name: name.to_owned(),
         owner: namespace.owner,
         policy: NetworkPolicy {
-            metadata: object_meta(
-                name,
-                &namespace.name,
-                (NAMESPACE_LABEL, &namespace.name),
-                &namespace.source,
-                None,
-            ),
+            metadata: object_meta(name, &namespace.name, (NAMESPACE_LABEL, &namespace.name), &namespace.source, None),
             spec: Some(spec),
         },
     }
@@ -212,11 +195,7 @@ fn add_half(
     }
 }
 
-fn group_policy(
-    namespace: &ManagedNamespace,
-    group: &Group,
-    plan: GroupPlan,
-) -> Option<OwnedPolicy> {
+fn group_policy(namespace: &ManagedNamespace, group: &Group, plan: GroupPlan) -> Option<OwnedPolicy> {
     let ingress: Vec<NetworkPolicyIngressRule> = plan
         .ingress
         .iter()
@@ -250,13 +229,7 @@ fn group_policy(
         namespace: namespace.name.clone(),
         owner: group.owner.or(namespace.owner),
         policy: NetworkPolicy {
-            metadata: object_meta(
-                &name,
-                &namespace.name,
-                (GROUP_LABEL, &group.name),
-                source,
-                Some(origins.join(", ")),
-            ),
+            metadata: object_meta(&name, &namespace.name, (GROUP_LABEL, &group.name), source, Some(origins.join(", "))),
             spec: Some(spec),
         },
         name,

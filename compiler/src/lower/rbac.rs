@@ -61,11 +61,7 @@ fn role_binding(team: &Team, namespace: &str) -> RoleBinding {
     let subjects: Vec<KubeSubject> = team.subjects.iter().map(kubernetes_subject).collect();
     RoleBinding {
         metadata: team_meta(team, namespace),
-        role_ref: RoleRef {
-            api_group: RBAC_API_GROUP.to_owned(),
-            kind: "Role".to_owned(),
-            name: team_role_name(team),
-        },
+        role_ref: RoleRef { api_group: RBAC_API_GROUP.to_owned(), kind: "Role".to_owned(), name: team_role_name(team) },
         subjects: (!subjects.is_empty()).then_some(subjects),
     }
 }
@@ -93,9 +89,6 @@ fn kubernetes_subject(subject: &Subject) -> KubeSubject {
     }
 }
 
-fn team_meta(
-    team: &Team,
-    namespace: &str,
-) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+fn team_meta(team: &Team, namespace: &str) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
     object_meta(&team_role_name(team), namespace, (TEAM_LABEL, &team.name), &team.source, None)
 }

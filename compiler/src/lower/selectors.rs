@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
-    LabelSelector as KubeSelector, LabelSelectorRequirement,
-};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector as KubeSelector, LabelSelectorRequirement};
 
 use crate::model::{LabelSelector, NAMESPACE_NAME_LABEL, Requirement};
 
@@ -37,8 +35,7 @@ pub(super) fn kubernetes_selector(selector: &LabelSelector) -> KubeSelector {
             }
         }
     }
-    expressions
-        .sort_by(|a, b| (&a.key, &a.operator, &a.values).cmp(&(&b.key, &b.operator, &b.values)));
+    expressions.sort_by(|a, b| (&a.key, &a.operator, &a.values).cmp(&(&b.key, &b.operator, &b.values)));
     expressions.dedup();
     KubeSelector {
         match_labels: (!labels.is_empty()).then_some(labels),
@@ -54,11 +51,7 @@ pub(super) fn namespace_named(name: &str) -> KubeSelector {
     }
 }
 
-fn expression<'v>(
-    key: &str,
-    operator: &str,
-    values: impl IntoIterator<Item = &'v String>,
-) -> LabelSelectorRequirement {
+fn expression<'v>(key: &str, operator: &str, values: impl IntoIterator<Item = &'v String>) -> LabelSelectorRequirement {
     let mut values: Vec<String> = values.into_iter().cloned().collect();
     values.sort();
     values.dedup();

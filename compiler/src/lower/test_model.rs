@@ -8,9 +8,8 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use crate::model::{
-    AddressBlock, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, ManagedNamespace, Model,
-    Network, NetworkId, Placement, Port, PortSet, Protocol, Requirement, Rule, SourceLine, Subject,
-    Team, TeamId,
+    AddressBlock, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, ManagedNamespace, Model, Network, NetworkId,
+    Placement, Port, PortSet, Protocol, Requirement, Rule, SourceLine, Subject, Team, TeamId,
 };
 
 pub(crate) struct ModelBuilder {
@@ -115,28 +114,17 @@ impl ModelBuilder {
             .map(|block| {
                 let mut parts = block.split_whitespace();
                 let cidr: IpNet = parts.next().unwrap().parse().unwrap();
-                let except =
-                    parts.filter(|part| *part != "except").map(|part| part.parse().unwrap());
+                let except = parts.filter(|part| *part != "except").map(|part| part.parse().unwrap());
                 AddressBlock { cidr, except: except.collect() }
             })
             .collect();
-        self.model.networks.push(Network {
-            name: name.to_owned(),
-            blocks,
-            builtin: false,
-            source: Some(source),
-        });
+        self.model.networks.push(Network { name: name.to_owned(), blocks, builtin: false, source: Some(source) });
         NetworkId(u32::try_from(self.model.networks.len() - 1).unwrap())
     }
 
     /// A `may reach` rule on its own line; `ports` as after the colon in npg
     /// (`80, 81-90, 53/udp, http`), empty for every port.
-    pub(crate) fn rule(
-        &mut self,
-        source: Endpoint,
-        target: Endpoint,
-        ports: &str,
-    ) -> &mut ModelBuilder {
+    pub(crate) fn rule(&mut self, source: Endpoint, target: Endpoint, ports: &str) -> &mut ModelBuilder {
         let origin = self.line();
         self.model.rules.push(Rule { source, target, ports: ports_of(ports), origin });
         self
@@ -155,12 +143,7 @@ pub(crate) fn selector_of(text: &str) -> LabelSelector {
             continue;
         }
         let values = |list: &str| -> BTreeSet<String> {
-            list.trim()
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .split(',')
-                .map(|v| v.trim().to_owned())
-                .collect()
+            list.trim().trim_start_matches('(').trim_end_matches(')').split(',').map(|v| v.trim().to_owned()).collect()
         };
         let requirement = if let Some((key, list)) = part.split_once(" notin ") {
             Requirement::NotIn { key: key.trim().to_owned(), values: values(list) }

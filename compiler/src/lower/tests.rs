@@ -17,9 +17,7 @@ fn policy<'o>(objects: &'o [KubeObject], namespace: &str, name: &str) -> &'o Net
     objects
         .iter()
         .find_map(|object| match object {
-            KubeObject::NetworkPolicy(policy)
-                if object.namespace() == namespace && object.name() == name =>
-            {
+            KubeObject::NetworkPolicy(policy) if object.namespace() == namespace && object.name() == name => {
                 Some(policy)
             }
             _ => None,
@@ -28,10 +26,8 @@ fn policy<'o>(objects: &'o [KubeObject], namespace: &str, name: &str) -> &'o Net
 }
 
 fn names(objects: &[KubeObject]) -> Vec<String> {
-    let mut names: Vec<String> = objects
-        .iter()
-        .map(|object| format!("{}/{}/{}", object.namespace(), object.kind(), object.name()))
-        .collect();
+    let mut names: Vec<String> =
+        objects.iter().map(|object| format!("{}/{}/{}", object.namespace(), object.kind(), object.name())).collect();
     names.sort();
     names
 }
@@ -122,11 +118,7 @@ fn a_group_in_matching_namespaces_has_a_policy_in_each_managed_one_that_matches(
     model.namespace("prod-b").labels.insert("env".into(), "prod".into());
     model.namespace("staging").labels.insert("env".into(), "staging".into());
     model.namespace("monitoring");
-    let apps = model.group(
-        "apps",
-        Placement::Namespaces(super::test_model::selector_of("env=prod")),
-        "metrics",
-    );
+    let apps = model.group("apps", Placement::Namespaces(super::test_model::selector_of("env=prod")), "metrics");
     let prometheus = model.group_in("monitoring", "prometheus", "app=prometheus");
     model.rule(Endpoint::Group(prometheus), Endpoint::Group(apps), "metrics");
     let objects = kubernetes_objects(&model.build());
@@ -178,10 +170,7 @@ fn dns_in_an_unmanaged_kube_system_gets_only_the_egress_half() {
     let web = model.group_in("shop", "web", "app=web");
     model.rule(Endpoint::Group(web), Endpoint::Group(dns), "53/udp, 53/tcp");
     let objects = kubernetes_objects(&model.build());
-    assert_eq!(
-        names(&objects),
-        ["shop/NetworkPolicy/npg-default-deny", "shop/NetworkPolicy/npg-web"]
-    );
+    assert_eq!(names(&objects), ["shop/NetworkPolicy/npg-default-deny", "shop/NetworkPolicy/npg-web"]);
     insta::assert_snapshot!(yaml(&model.build()));
 }
 
@@ -221,12 +210,9 @@ fn a_half_in_a_direction_the_namespace_does_not_isolate_is_not_written() {
 fn networks_become_one_ip_block_peer_per_block_with_sorted_exceptions() {
     let mut model = ModelBuilder::new();
     model.namespace("shop");
-    let internet = model.network(
-        "internet",
-        &["0.0.0.0/0 except 192.168.0.0/16 10.0.0.0/8 172.16.0.0/12", "::/0 except fd00::/8"],
-    );
-    let partner =
-        model.network("partner", &["2001:db8::/32 except 2001:db8:1::/48", "203.0.113.0/24"]);
+    let internet = model
+        .network("internet", &["0.0.0.0/0 except 192.168.0.0/16 10.0.0.0/8 172.16.0.0/12", "::/0 except fd00::/8"]);
+    let partner = model.network("partner", &["2001:db8::/32 except 2001:db8:1::/48", "203.0.113.0/24"]);
     let web = model.group_in("shop", "web", "app=web");
     model.rule(Endpoint::Group(web), Endpoint::Network(internet), "443");
     model.rule(Endpoint::Network(partner), Endpoint::Group(web), "443");
@@ -265,14 +251,7 @@ fn a_rule_for_every_port_absorbs_the_port_lists_of_its_peer() {
     let to_api = egress
         .iter()
         .find(|rule| {
-            rule.to.as_ref().unwrap()[0]
-                .pod_selector
-                .as_ref()
-                .unwrap()
-                .match_labels
-                .as_ref()
-                .unwrap()["app"]
-                == "api"
+            rule.to.as_ref().unwrap()[0].pod_selector.as_ref().unwrap().match_labels.as_ref().unwrap()["app"] == "api"
         })
         .unwrap();
     assert_eq!(to_api.ports, None, "no ports means every port");
@@ -393,10 +372,7 @@ fn a_group_policy_names_its_group_declaration_and_every_rule_behind_it() {
     model.rule(Endpoint::Group(api), Endpoint::Group(db), "5432");
     let mut built = model.build();
     for line in [10, 9] {
-        built.rules.push(Rule {
-            origin: SourceLine { file: "rules/web.npg".into(), line },
-            ..built.rules[0].clone()
-        });
+        built.rules.push(Rule { origin: SourceLine { file: "rules/web.npg".into(), line }, ..built.rules[0].clone() });
     }
 
     let objects = kubernetes_objects(&built);
@@ -407,8 +383,7 @@ fn a_group_policy_names_its_group_declaration_and_every_rule_behind_it() {
     let annotations = metadata.annotations.clone().unwrap();
     assert_eq!(annotations["npg.dev/source"], "shop.npg:3");
     assert_eq!(
-        annotations["npg.dev/rules"],
-        "rules/api.npg:1, rules/web.npg:1, rules/web.npg:9, rules/web.npg:10",
+        annotations["npg.dev/rules"], "rules/api.npg:1, rules/web.npg:1, rules/web.npg:9, rules/web.npg:10",
         "origins sort by file, then line as a number"
     );
 
@@ -435,8 +410,7 @@ fn the_example_program_of_the_language_design() {
     let backend = model.group_in("shop", "backend", "app=api");
     model.namespace("data").labels.insert("env".into(), "prod".into());
     let db = model.group_in("data", "db", "role=db, tier!=cache");
-    let internet =
-        model.network("internet", &["0.0.0.0/0 except 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16"]);
+    let internet = model.network("internet", &["0.0.0.0/0 except 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16"]);
     let dns = model.kube_dns();
     model.rule(Endpoint::Group(frontend), Endpoint::Group(backend), "8080");
     model.rule(Endpoint::Group(backend), Endpoint::Group(db), "5432");

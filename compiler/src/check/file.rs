@@ -412,6 +412,9 @@ impl FileChecker<'_> {
     /// A group that lives in several namespaces writes `npg-<name>` into each of
     /// them, so no other group may share its name.
     fn clashes_across_namespaces(&mut self, key: &DeclKey, name: &Word) {
+        if resolve::builtin_named(&key.name).is_some() {
+            return; // reported as a redeclared built-in
+        }
         let others: Vec<DeclKey> = self
             .table
             .groups_named(&key.name)

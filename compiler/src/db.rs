@@ -57,10 +57,7 @@ impl Default for Database {
     fn default() -> Database {
         let log = ExecutionLog::default();
         let recorder = log.clone();
-        Database {
-            storage: salsa::Storage::new(Some(Box::new(move |event| recorder.record(&event)))),
-            log,
-        }
+        Database { storage: salsa::Storage::new(Some(Box::new(move |event| recorder.record(&event)))), log }
     }
 }
 

@@ -177,6 +177,10 @@ codes! {
     ConflictingPlacement = "NPG0206", Error;
     /// Two things that would write a NetworkPolicy of the same name in one namespace.
     PolicyNameClash = "NPG0207", Error;
+    /// A group declared outside any namespace block without `in NAMESPACE`.
+    GroupWithoutNamespace = "NPG0208", Error;
+    /// A port declaration that refers back to itself through other ports.
+    CyclicPort = "NPG0209", Error;
 
     // Values (NPG03xx)
     /// A label key that Kubernetes rejects.

@@ -1,0 +1,260 @@
+//! NetworkPolicies: `npg-default-deny` and `npg-allow-internal` per managed
+//! namespace, and `npg-<group>` per group and namespace it lives in, holding the
+//! egress half of its rules and the ingress half of rules that reach it, merged per peer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as KubeSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::peers::{Peer, endpoint_peers, managed_homes};
+use super::selectors::kubernetes_selector;
+use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
+use crate::model::{
+    BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule, SourceLine, TeamId,
+};
+
+/// The name of the policy that isolates a managed namespace.
+pub const DEFAULT_DENY: &str = "npg-default-deny";
+/// The name of the policy that opens a namespace to itself (`allow internal`).
+pub const ALLOW_INTERNAL: &str = "npg-allow-internal";
+
+/// The name of the policy enforcing `group` in each namespace it lives in.
+pub fn group_policy_name(group: &Group) -> String {
+    format!("npg-{}", group.name)
+}
+
+/// A NetworkPolicy and the team that may edit it.
+pub(super) struct OwnedPolicy {
+    pub(super) namespace: String,
+    pub(super) name: String,
+    pub(super) owner: Option<TeamId>,
+    pub(super) policy: NetworkPolicy,
+}
+
+/// Every NetworkPolicy of the model: first each namespace's own, then the groups'.
+pub(super) fn network_policies(model: &Model) -> Vec<OwnedPolicy> {
+    let mut policies = Vec::new();
+    for namespace in &model.namespaces {
+        policies.extend(default_deny(namespace));
+        policies.extend(allow_internal(namespace));
+    }
+    for ((namespace, group), plan) in plan_group_policies(model) {
+        let (Some(namespace), Some(group)) = (model.namespace(&namespace), model.group(group)) else {
+            continue;
+        };
+        policies.extend(group_policy(namespace, group, plan));
+    }
+    policies
+}
+
+/// `policyTypes` for these directions, Ingress first.
+fn policy_types(ingress: bool, egress: bool) -> Vec<String> {
+    [(ingress, "Ingress"), (egress, "Egress")]
+        .into_iter()
+        .filter(|(wanted, _)| *wanted)
+        .map(|(_, direction)| direction.to_owned())
+        .collect()
+}
+
+/// Selects every pod of the namespace and allows nothing in the isolated directions.
+fn default_deny(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
+    let types = policy_types(namespace.isolate_ingress, namespace.isolate_egress);
+    if types.is_empty() {
+        return None;
+    }
+    let spec = NetworkPolicySpec {
+        pod_selector: Some(KubeSelector::default()),
+        policy_types: Some(types),
+        ..NetworkPolicySpec::default()
+    };
+    Some(namespace_policy(namespace, DEFAULT_DENY, spec))
+}
+
+/// Every pod of the namespace may reach every other, in the isolated directions.
+/// A direction that is not isolated is open already; naming it in `policyTypes`
+/// would isolate it instead.
+fn allow_internal(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
+    if !namespace.allow_internal {
+        return None;
+    }
+    let types = policy_types(namespace.isolate_ingress, namespace.isolate_egress);
+    if types.is_empty() {
+        return None;
+    }
+    let every_pod_here = || {
+        Some(vec![NetworkPolicyPeer { pod_selector: Some(KubeSelector::default()), ..NetworkPolicyPeer::default() }])
+    };
+    let spec = NetworkPolicySpec {
+        pod_selector: Some(KubeSelector::default()),
+        policy_types: Some(types),
+        ingress: namespace
+            .isolate_ingress
+            .then(|| vec![NetworkPolicyIngressRule { from: every_pod_here(), ports: None }]),
+        egress: namespace.isolate_egress.then(|| vec![NetworkPolicyEgressRule { to: every_pod_here(), ports: None }]),
+    };
+    Some(namespace_policy(namespace, ALLOW_INTERNAL, spec))
+}
+
+fn namespace_policy(namespace: &ManagedNamespace, name: &str, spec: NetworkPolicySpec) -> OwnedPolicy {
+    OwnedPolicy {
+        namespace: namespace.name.clone(),
+        name: name.to_owned(),
+        owner: namespace.owner,
+        policy: NetworkPolicy {
+            metadata: object_meta(name, &namespace.name, (NAMESPACE_LABEL, &namespace.name), &namespace.source, None),
+            spec: Some(spec),
+        },
+    }
+}
+
+/// What one group's policy in one namespace allows, merged per peer.
+#[derive(Default)]
+struct GroupPlan {
+    ingress: BTreeMap<Peer, PortSet>,
+    egress: BTreeMap<Peer, PortSet>,
+    origins: BTreeSet<SourceLine>,
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn is_isolated_in(self, namespace: &ManagedNamespace) -> bool {
+        match self {
+            Direction::Ingress => namespace.isolate_ingress,
+            Direction::Egress => namespace.isolate_egress,
+        }
+    }
+}
+
+/// Both halves of every rule, keyed by (namespace name, group). The egress half
+/// belongs to the source group, the ingress half to the target group; networks and
+/// the built-in `cluster` have no policy of their own.
+fn plan_group_policies(model: &Model) -> BTreeMap<(String, GroupId), GroupPlan> {
+    let mut plans = BTreeMap::new();
+    for rule in &model.rules {
+        if rule.ports.is_empty() {
+            continue;
+        }
+        if let Endpoint::Group(source) = rule.source {
+            add_half(model, &mut plans, rule, source, rule.target, Direction::Egress);
+        }
+        if let Endpoint::Group(target) = rule.target {
+            add_half(model, &mut plans, rule, target, rule.source, Direction::Ingress);
+        }
+    }
+    plans
+}
+
+/// Adds one half of `rule` to the policies of `owner` in each managed namespace it
+/// lives in. A direction the namespace does not isolate is open already, so its
+/// half would only close it.
+fn add_half(
+    model: &Model,
+    plans: &mut BTreeMap<(String, GroupId), GroupPlan>,
+    rule: &Rule,
+    owner: GroupId,
+    other_end: Endpoint,
+    direction: Direction,
+) {
+    let Some(group) = model.group(owner) else {
+        return;
+    };
+    if group.builtin == Some(BuiltinGroup::Cluster) {
+        return;
+    }
+    for namespace in managed_homes(model, group) {
+        if !direction.is_isolated_in(namespace) {
+            continue;
+        }
+        let peers = endpoint_peers(model, other_end, &namespace.name);
+        if peers.is_empty() {
+            continue;
+        }
+        let plan: &mut GroupPlan = plans.entry((namespace.name.clone(), owner)).or_default();
+        let entries = match direction {
+            Direction::Ingress => &mut plan.ingress,
+            Direction::Egress => &mut plan.egress,
+        };
+        for peer in peers {
+            let ports = match entries.get(&peer) {
+                Some(earlier) => earlier.union(&rule.ports),
+                None => rule.ports.normalized(),
+            };
+            entries.insert(peer, ports);
+        }
+        plan.origins.insert(rule.origin.clone());
+    }
+}
+
+fn group_policy(namespace: &ManagedNamespace, group: &Group, plan: GroupPlan) -> Option<OwnedPolicy> {
+    let ingress: Vec<NetworkPolicyIngressRule> = plan
+        .ingress
+        .iter()
+        .map(|(peer, ports)| NetworkPolicyIngressRule {
+            from: Some(vec![peer.to_kubernetes()]),
+            ports: port_entries(ports),
+        })
+        .collect();
+    let egress: Vec<NetworkPolicyEgressRule> = plan
+        .egress
+        .iter()
+        .map(|(peer, ports)| NetworkPolicyEgressRule {
+            to: Some(vec![peer.to_kubernetes()]),
+            ports: port_entries(ports),
+        })
+        .collect();
+    if ingress.is_empty() && egress.is_empty() {
+        return None;
+    }
+
+    let name = group_policy_name(group);
+    let origins: Vec<String> = plan.origins.iter().map(ToString::to_string).collect();
+    let source = group.source.as_ref().unwrap_or(&namespace.source);
+    let spec = NetworkPolicySpec {
+        pod_selector: Some(kubernetes_selector(&group.selector)),
+        policy_types: Some(policy_types(!ingress.is_empty(), !egress.is_empty())),
+        ingress: (!ingress.is_empty()).then_some(ingress),
+        egress: (!egress.is_empty()).then_some(egress),
+    };
+    Some(OwnedPolicy {
+        namespace: namespace.name.clone(),
+        owner: group.owner.or(namespace.owner),
+        policy: NetworkPolicy {
+            metadata: object_meta(&name, &namespace.name, (GROUP_LABEL, &group.name), source, Some(origins.join(", "))),
+            spec: Some(spec),
+        },
+        name,
+    })
+}
+
+/// `None` (no `ports`: every port) for `All`, else one entry per port or range.
+fn port_entries(ports: &PortSet) -> Option<Vec<NetworkPolicyPort>> {
+    match ports {
+        PortSet::All => None,
+        PortSet::Only(ports) => Some(ports.iter().map(port_entry).collect()),
+    }
+}
+
+fn port_entry(port: &Port) -> NetworkPolicyPort {
+    match port {
+        Port::Range { protocol, start, end } => NetworkPolicyPort {
+            protocol: Some(protocol.as_kubernetes().to_owned()),
+            port: Some(IntOrString::Int(i32::from(*start))),
+            end_port: (end > start).then(|| i32::from(*end)),
+        },
+        Port::Named { protocol, name } => NetworkPolicyPort {
+            protocol: Some(protocol.as_kubernetes().to_owned()),
+            port: Some(IntOrString::String(name.clone())),
+            end_port: None,
+        },
+    }
+}

@@ -6,36 +6,20 @@
 use npg_compiler::Manifest;
 use npg_grammar::SyntaxError;
 
-/// Every manifest as one multi-document YAML stream (`npg_compiler::emit::stream`).
+/// Every manifest as one multi-document YAML stream.
 pub fn yaml_stream(manifests: &[Manifest]) -> String {
-    let documents: Vec<&str> = manifests.iter().map(|manifest| manifest.yaml.as_str()).collect();
-    documents.join("---\n")
+    npg_compiler::emit::stream(manifests)
 }
 
-/// The `kustomization.yaml` listing every manifest (`npg_compiler::emit::kustomization`).
-/// Its header comment carries [`KUSTOMIZATION_MARK`].
+/// The `kustomization.yaml` listing every manifest. Its header comment carries
+/// [`KUSTOMIZATION_MARK`].
 pub fn kustomization(manifests: &[Manifest]) -> String {
-    let mut paths: Vec<String> = manifests.iter().map(relative_path).collect();
-    paths.sort();
-    paths.dedup();
-    let mut text = format!(
-        "# {KUSTOMIZATION_MARK}. Edit the .npg sources, not this file.\n\
-         apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-    );
-    if paths.is_empty() {
-        text.push_str("resources: []\n");
-    } else {
-        text.push_str("resources:\n");
-        for path in paths {
-            text.push_str(&format!("- {path}\n"));
-        }
-    }
-    text
+    npg_compiler::emit::kustomization(manifests)
 }
 
-/// Where a manifest goes inside an output folder, `/`-separated (`Manifest::relative_path`).
+/// Where a manifest goes inside an output folder, `/`-separated.
 pub fn relative_path(manifest: &Manifest) -> String {
-    format!("{}/{}-{}.yaml", manifest.namespace, manifest.kind.to_lowercase(), manifest.name)
+    manifest.relative_path()
 }
 
 /// The canonical layout of a file's text, or its syntax errors (`npg_grammar::format`).

@@ -173,7 +173,12 @@ impl SymbolTable {
 
     /// Looks up `reference` as one of the `expected` kinds. A failure is an error
     /// diagnostic with a "did you mean" fix where a close name exists.
-    pub fn resolve(&self, reference: &Reference, expected: &[Kind], file: &Arc<str>) -> Result<DeclKey, Diagnostic> {
+    pub fn resolve(
+        &self,
+        reference: &Reference,
+        expected: &[Kind],
+        file: &Arc<str>,
+    ) -> Result<DeclKey, Box<Diagnostic>> {
         let location = Location { file: file.clone(), span: reference.span };
         let expected_text = describe_kinds(expected);
         if let Some(namespace) = &reference.namespace {
@@ -191,7 +196,7 @@ impl SymbolTable {
             )
             .with_label("not declared");
             diagnostic = with_suggestion(diagnostic, &written, candidates.iter().map(DeclKey::display_name));
-            return Err(diagnostic);
+            return Err(Box::new(diagnostic));
         }
         let name = &reference.name.text;
         let found = self.named(name);
@@ -206,14 +211,14 @@ impl SymbolTable {
                         format!("`{name}` is a {}, not {expected_text}", other.kind),
                     )
                     .with_label(format!("expected {expected_text}"));
-                    return Err(diagnostic);
+                    return Err(Box::new(diagnostic));
                 }
                 let candidates: Vec<String> =
                     expected.iter().flat_map(|&kind| self.keys_of(kind)).map(|key| key.name).collect();
                 let diagnostic =
                     Diagnostic::new(Code::UnknownName, location, format!("unknown {expected_text} `{name}`"))
                         .with_label("not declared anywhere in the program");
-                Err(with_suggestion(diagnostic, name, candidates))
+                Err(Box::new(with_suggestion(diagnostic, name, candidates)))
             }
             several => {
                 let groups: Vec<&&DeclKey> = several.iter().filter(|key| key.kind == Kind::Group).collect();
@@ -226,7 +231,7 @@ impl SymbolTable {
                     )
                     .with_label("which one?")
                     .with_help(format!("write one of {}", choices.join(", ")));
-                    return Err(diagnostic);
+                    return Err(Box::new(diagnostic));
                 }
                 // A group and a network of the same name: the rule target may be
                 // either, so prefer the group and let the user qualify it otherwise.

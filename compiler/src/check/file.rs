@@ -152,7 +152,7 @@ impl FileChecker<'_> {
                 Some(key)
             }
             Err(diagnostic) => {
-                self.report(diagnostic);
+                self.report(*diagnostic);
                 None
             }
         }

@@ -236,7 +236,7 @@ impl SymbolTable {
                 // A group and a network of the same name: the rule target may be
                 // either, so prefer the group and let the user qualify it otherwise.
                 several.iter().find(|key| key.kind == Kind::Group).map(|key| (*key).clone()).ok_or_else(|| {
-                    Diagnostic::new(Code::AmbiguousReference, location, format!("`{name}` is ambiguous"))
+                    Box::new(Diagnostic::new(Code::AmbiguousReference, location, format!("`{name}` is ambiguous")))
                 })
             }
         }

@@ -11,6 +11,8 @@
 //! ```
 
 pub mod ast;
+pub mod lexer;
+mod parser;
 
 pub use ast::Span;
 
@@ -46,8 +48,13 @@ pub struct Parse {
     pub errors: Vec<SyntaxError>,
 }
 
-/// Parses one file's text.
+/// Parses one file's text. Never fails: statements that do not parse become
+/// `Error` nodes (`Item::Error`, `NamespaceMember::Error`, ...) and every syntax
+/// error is listed in [`Parse::errors`], at most [`MAX_SYNTAX_ERRORS`] of them
+/// followed by one [`SyntaxErrorKind::TooManyErrors`].
 pub fn parse(text: &str) -> Parse {
-    let _ = text;
-    Parse::default()
+    parser::parse(text)
 }
+
+/// How many syntax errors one file reports before giving up on reporting more.
+pub const MAX_SYNTAX_ERRORS: usize = parser::MAX_ERRORS;

@@ -225,8 +225,8 @@ impl Iterator for RawTokens<'_> {
 /// lexical errors on the way, and ends the stream with one `End` token.
 ///
 /// Line ends and `;` separate statements. A separator is dropped at the start of
-/// the text, after another separator, after `{`, `(` and `,`, and before `}` and
-/// `)`; the last statement gets a line end if the text has none.
+/// the text, after another separator, after `{`, `(` and `,`, and before a `}` or
+/// `)` that closes a bracket; the last statement gets a line end if the text has none.
 pub struct Layout<'a> {
     text: &'a str,
     raw: RawTokens<'a>,
@@ -235,6 +235,10 @@ pub struct Layout<'a> {
     /// A token read past a pending separator, passed on after it.
     held: Option<Spanned>,
     last_passed: Option<TokenKind>,
+    /// The brackets opened and not yet closed, innermost last.
+    open_brackets: Vec<TokenKind>,
+    /// Whether the last token before `End` is a separator.
+    separator_at_end: bool,
     finished: bool,
     comments: Vec<Comment>,
     errors: Vec<SyntaxError>,
@@ -250,11 +254,19 @@ impl<'a> Layout<'a> {
             pending_separator: None,
             held: None,
             last_passed: None,
+            open_brackets: Vec::new(),
+            separator_at_end: false,
             finished: false,
             comments: Vec::new(),
             errors: Vec::new(),
             error_limit,
         }
+    }
+
+    /// Whether the text ends inside a `{ }` block right after a separator, where
+    /// the missing `}` would have been accepted (the layout drops separators before it).
+    pub fn ends_in_open_block(&self) -> bool {
+        self.open_brackets.last() == Some(&TokenKind::LeftBrace) && self.separator_at_end
     }
 
     /// The comments and lexical errors met so far.
@@ -329,6 +341,7 @@ impl Iterator for Layout<'_> {
                     Some(kind) => !kind.continues_after(),
                     None => false,
                 };
+                self.separator_at_end = needs_line_end;
                 if needs_line_end {
                     self.held = Some((end, TokenKind::End, end));
                     let separator = pending.unwrap_or((end, TokenKind::Newline, end));
@@ -337,6 +350,14 @@ impl Iterator for Layout<'_> {
                 return Some(self.pass((end, TokenKind::End, end)));
             };
             let kind = token.1;
+            let closes_a_bracket = kind.is_closer() && !self.open_brackets.is_empty();
+            match kind {
+                TokenKind::LeftBrace | TokenKind::LeftParen => self.open_brackets.push(kind),
+                TokenKind::RightBrace | TokenKind::RightParen => {
+                    self.open_brackets.pop();
+                }
+                _ => {}
+            }
             if kind.is_separator() {
                 let dropped = match self.last_passed {
                     Some(last) => last.continues_after(),
@@ -348,7 +369,7 @@ impl Iterator for Layout<'_> {
                 continue;
             }
             if let Some(separator) = self.pending_separator.take() {
-                if !kind.is_closer() {
+                if !closes_a_bracket {
                     self.held = Some(token);
                     return Some(self.pass(separator));
                 }

@@ -12,9 +12,11 @@
 
 pub mod ast;
 pub mod lexer;
+mod outline;
 mod parser;
 
 pub use ast::Span;
+pub use outline::outline;
 
 /// What went wrong while reading the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -43,6 +43,9 @@ pub fn parse(text: &str) -> Parse {
             vec![Item::Error(whole)]
         }
     };
+    if layout.ends_in_open_block() {
+        recorder.mention_unclosed_block();
+    }
     let (comments, lexical_errors) = layout.finish();
     let mut errors = recorder.errors;
     errors.extend(lexical_errors);
@@ -77,6 +80,18 @@ impl Recorder<'_> {
         let skipped = Span::new(start, end);
         self.report(recovery.error);
         skipped
+    }
+
+    /// The text ended inside a bracket: make sure the error at the end of the file
+    /// says the closing bracket is one thing that would do.
+    fn mention_unclosed_block(&mut self) {
+        let closer = "`}`";
+        let Some(last) = self.errors.last_mut() else { return };
+        if last.kind != SyntaxErrorKind::UnexpectedEnd || last.expected.iter().any(|e| e == closer) {
+            return;
+        }
+        last.expected.insert(0, closer.to_owned());
+        last.message = expected_found(&last.expected, "the end of the file");
     }
 
     fn report(&mut self, error: Error) {
@@ -123,12 +138,16 @@ impl Recorder<'_> {
 
 fn unexpected(kind: SyntaxErrorKind, span: Span, found: &str, expected: &[String]) -> SyntaxError {
     let expected = describe_expected(expected);
-    let message = if expected.is_empty() {
+    let message = expected_found(&expected, found);
+    SyntaxError { kind, span, message, expected }
+}
+
+fn expected_found(expected: &[String], found: &str) -> String {
+    if expected.is_empty() {
         format!("unexpected {found}")
     } else {
-        format!("expected {}, found {found}", one_of(&expected))
-    };
-    SyntaxError { kind, span, message, expected }
+        format!("expected {}, found {found}", one_of(expected))
+    }
 }
 
 /// `a`, `a or b`, `a, b or c`.
@@ -163,6 +182,22 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("word", "a name"),
     ("ipv6", "an IPv6 address"),
     ("string", "a string in double quotes"),
+    ("namespace", "`namespace`"),
+    ("group", "`group`"),
+    ("team", "`team`"),
+    ("port", "`port`"),
+    ("network", "`network`"),
+    ("assert", "`assert`"),
+    ("labels", "`labels`"),
+    ("owner", "`owner`"),
+    ("isolate", "`isolate`"),
+    ("allow", "`allow`"),
+    ("match", "`match`"),
+    ("user", "`user`"),
+    ("serviceaccount", "`serviceaccount`"),
+    ("ingress", "`ingress`"),
+    ("egress", "`egress`"),
+    ("internal", "`internal`"),
     ("=", "`=`"),
     ("{", "`{`"),
     ("in", "`in`"),
@@ -170,11 +205,9 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("any", "`any`"),
     ("may", "`may`"),
     ("reach", "`reach`"),
+    ("only", "`only`"),
     ("can", "`can`"),
     ("cannot", "`cannot`"),
-    ("only", "`only`"),
-    ("match", "`match`"),
-    ("owner", "`owner`"),
     (":", "`:`"),
     ("/", "`/`"),
     ("!=", "`!=`"),
@@ -193,8 +226,12 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
 
 /// Turns the parser's terminal names into the words a person expects to read.
 fn describe_expected(expected: &[String]) -> Vec<String> {
-    let names: Vec<&str> =
+    let mut names: Vec<&str> =
         expected.iter().map(|name| name.trim_matches('"')).filter(|name| *name != "invalid").collect();
+    // Where a statement may start, the end of the file is also fine; not worth saying.
+    if names.len() > 1 {
+        names.retain(|name| *name != "end of file");
+    }
     let has = |name: &str| names.contains(&name);
     let keyword_count = names.iter().filter(|name| is_keyword(name)).count();
     // A place where any word (keywords included) is accepted asks for a name.
@@ -260,6 +297,11 @@ pub fn join(prefix: Word, name: Word) -> Word {
     text.push('/');
     text.push_str(&name.text);
     Word { text, span: prefix.span.cover(name.span) }
+}
+
+/// Block members come off the parser's stack boxed.
+pub fn unbox_all<T>(boxed: Vec<Box<T>>) -> Vec<T> {
+    boxed.into_iter().map(|member| *member).collect()
 }
 
 pub fn string_literal(text: &str, start: usize, end: usize) -> StringLiteral {

@@ -472,7 +472,12 @@ mod tests {
             out.push_str(&format!("\ncomment {:?} at {:?}", comment.text, comment.span.range()));
         }
         for error in errors {
-            out.push_str(&format!("\n{:?} at {:?}: {}", error.kind, error.span.range(), error.message));
+            out.push_str(&format!(
+                "\n{:?} at {:?}: {}",
+                error.kind,
+                error.span.range(),
+                error.message
+            ));
         }
         expected.assert_eq(&out);
     }

@@ -11,11 +11,13 @@
 //! ```
 
 pub mod ast;
+mod format;
 pub mod lexer;
 mod outline;
 mod parser;
 
 pub use ast::Span;
+pub use format::format;
 pub use outline::outline;
 
 /// What went wrong while reading the text.

@@ -38,7 +38,9 @@ fn item_line(out: &mut String, item: &Item) {
                             .collect();
                         line(out, 1, &format!("labels [{}]", entries.join(", ")));
                     }
-                    NamespaceMember::Owner(owner) => line(out, 1, &format!("owner {}", owner.team.text)),
+                    NamespaceMember::Owner(owner) => {
+                        line(out, 1, &format!("owner {}", owner.team.text))
+                    }
                     NamespaceMember::Isolate(isolate) => {
                         let direction = match isolate.direction {
                             Direction::Ingress => "ingress",
@@ -67,7 +69,9 @@ fn item_line(out: &mut String, item: &Item) {
                 line(out, 1, &text);
             }
         }
-        Item::Port(port) => line(out, 0, &format!("port {} = {}", port.name.text, ports(&port.ports))),
+        Item::Port(port) => {
+            line(out, 0, &format!("port {} = {}", port.name.text, ports(&port.ports)))
+        }
         Item::Network(network) => {
             let mut text = format!("network {} = {}", network.name.text, network.cidr.text);
             if !network.except.is_empty() {
@@ -84,7 +88,11 @@ fn item_line(out: &mut String, item: &Item) {
             line(
                 out,
                 0,
-                &format!("rule {kind} {} may reach [{}]", reference(&rule.source), targets.join(", ")),
+                &format!(
+                    "rule {kind} {} may reach [{}]",
+                    reference(&rule.source),
+                    targets.join(", ")
+                ),
             );
         }
         Item::Assert(assert) => {
@@ -142,7 +150,9 @@ fn selector(selector: &Selector) -> String {
             SelectorTermKind::Equals { key, value } => format!("{}={}", key.text, value.text),
             SelectorTermKind::NotEquals { key, value } => format!("{}!={}", key.text, value.text),
             SelectorTermKind::In { key, values } => format!("{} in {}", key.text, words(values)),
-            SelectorTermKind::NotIn { key, values } => format!("{} notin {}", key.text, words(values)),
+            SelectorTermKind::NotIn { key, values } => {
+                format!("{} notin {}", key.text, words(values))
+            }
             SelectorTermKind::Exists { key } => key.text.clone(),
             SelectorTermKind::DoesNotExist { key } => format!("!{}", key.text),
             SelectorTermKind::Everything => "*".to_owned(),

@@ -87,7 +87,8 @@ impl Recorder<'_> {
     fn mention_unclosed_block(&mut self) {
         let closer = "`}`";
         let Some(last) = self.errors.last_mut() else { return };
-        if last.kind != SyntaxErrorKind::UnexpectedEnd || last.expected.iter().any(|e| e == closer) {
+        if last.kind != SyntaxErrorKind::UnexpectedEnd || last.expected.iter().any(|e| e == closer)
+        {
             return;
         }
         last.expected.insert(0, closer.to_owned());
@@ -110,8 +111,11 @@ impl Recorder<'_> {
                 } else {
                     describe_found(kind, self.text.get(start..end).unwrap_or_default())
                 };
-                let kind =
-                    if at_end { SyntaxErrorKind::UnexpectedEnd } else { SyntaxErrorKind::UnexpectedToken };
+                let kind = if at_end {
+                    SyntaxErrorKind::UnexpectedEnd
+                } else {
+                    SyntaxErrorKind::UnexpectedToken
+                };
                 unexpected(kind, Span::new(start, end), &found, &expected)
             }
             ParseError::UnrecognizedEof { location, expected } => unexpected(
@@ -226,8 +230,11 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
 
 /// Turns the parser's terminal names into the words a person expects to read.
 fn describe_expected(expected: &[String]) -> Vec<String> {
-    let mut names: Vec<&str> =
-        expected.iter().map(|name| name.trim_matches('"')).filter(|name| *name != "invalid").collect();
+    let mut names: Vec<&str> = expected
+        .iter()
+        .map(|name| name.trim_matches('"'))
+        .filter(|name| *name != "invalid")
+        .collect();
     // Where a statement may start, the end of the file is also fine; not worth saying.
     if names.len() > 1 {
         names.retain(|name| *name != "end of file");

@@ -1,5 +1,7 @@
 //! The syntax tree of every form of the language, as outlines without spans.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use expect_test::{Expect, expect};
 
 fn check(text: &str, expected: Expect) {
@@ -88,7 +90,9 @@ fn namespace_members() {
 
 #[test]
 fn block_members_may_be_separated_by_semicolons_on_one_line() {
-    check("namespace a { owner t; allow internal; isolate egress }\nteam t { user \"u\"; group \"g\" }\n", expect![[r#"
+    check(
+        "namespace a { owner t; allow internal; isolate egress }\nteam t { user \"u\"; group \"g\" }\n",
+        expect![[r#"
         namespace a
           owner t
           allow internal
@@ -96,18 +100,22 @@ fn block_members_may_be_separated_by_semicolons_on_one_line() {
         team t
           user "u"
           group "g"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn empty_blocks() {
-    check("namespace a {}\nteam t {\n}\nnamespace b { labels {} }\ngroup g {}\n", expect![[r#"
+    check(
+        "namespace a {}\nteam t {\n}\nnamespace b { labels {} }\ngroup g {}\n",
+        expect![[r#"
         namespace a
         team t
         namespace b
           labels []
         group g block
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -263,16 +271,22 @@ fn blank_lines_and_comments_between_statements() {
 
 #[test]
 fn a_file_may_end_without_a_line_end() {
-    check("group a may reach b", expect![[r#"
+    check(
+        "group a may reach b",
+        expect![[r#"
         rule group a may reach [b]
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn windows_line_ends() {
-    check("namespace a {\r\n  owner t\r\n}\r\ngroup b = x\r\n", expect![[r#"
+    check(
+        "namespace a {\r\n  owner t\r\n}\r\ngroup b = x\r\n",
+        expect![[r#"
         namespace a
           owner t
         group b = (x)
-    "#]]);
+    "#]],
+    );
 }

@@ -1,6 +1,8 @@
 //! Syntax errors: every one in a file is reported, in human words, and the rest of
 //! the tree survives each of them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use expect_test::{Expect, expect};
 
 fn check(text: &str, expected: Expect) {
@@ -72,52 +74,78 @@ fn broken_members_inside_blocks_keep_the_block() {
 
 #[test]
 fn half_typed_statements() {
-    check("group fro", expect![[r#"
+    check(
+        "group fro",
+        expect![[r#"
         error
         ! UnexpectedEnd 9..9: expected `=`, `{`, `in`, `may` or `/`, found the end of the file
             expected: ["`=`", "`{`", "`in`", "`may`", "`/`"]
-    "#]]);
-    check("group a may reach", expect![[r#"
+    "#]],
+    );
+    check(
+        "group a may reach",
+        expect![[r#"
         error
         ! UnexpectedEnd 17..17: expected a name, found the end of the file
             expected: ["a name"]
-    "#]]);
-    check("group a may reach b:", expect![[r#"
+    "#]],
+    );
+    check(
+        "group a may reach b:",
+        expect![[r#"
         error
         ! UnexpectedEnd 20..20: expected a port such as `8080`, `53/udp` or `http`, found the end of the file
             expected: ["a port such as `8080`, `53/udp` or `http`"]
-    "#]]);
-    check("namespace x {", expect![[r#"
+    "#]],
+    );
+    check(
+        "namespace x {",
+        expect![[r#"
         error
         ! UnexpectedEnd 13..13: expected `group`, `labels`, `owner`, `isolate`, `allow` or `}`, found the end of the file
             expected: ["`group`", "`labels`", "`owner`", "`isolate`", "`allow`", "`}`"]
-    "#]]);
-    check("group a = app=web\nnamespace x {\n  group b = c\n", expect![[r#"
+    "#]],
+    );
+    check(
+        "group a = app=web\nnamespace x {\n  group b = c\n",
+        expect![[r#"
         group a = (app=web)
         error
         ! UnexpectedEnd 46..46: expected `}`, `group`, `labels`, `owner`, `isolate` or `allow`, found the end of the file
             expected: ["`}`", "`group`", "`labels`", "`owner`", "`isolate`", "`allow`"]
-    "#]]);
-    check("assert only a,", expect![[r#"
+    "#]],
+    );
+    check(
+        "assert only a,",
+        expect![[r#"
         error
         ! UnexpectedEnd 14..14: expected a name, found the end of the file
             expected: ["a name"]
-    "#]]);
-    check("network n = ", expect![[r#"
+    "#]],
+    );
+    check(
+        "network n = ",
+        expect![[r#"
         error
         ! UnexpectedEnd 12..12: expected an address block such as `10.0.0.0/8`, found the end of the file
             expected: ["an address block such as `10.0.0.0/8`"]
-    "#]]);
-    check("group a = k in (", expect![[r#"
+    "#]],
+    );
+    check(
+        "group a = k in (",
+        expect![[r#"
         error
         ! UnexpectedEnd 16..16: expected a name, found the end of the file
             expected: ["a name"]
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn invalid_characters_are_reported_once_each() {
-    check("group a = app=web§\ngroup b = x @ y\ngroup c = z\n", expect![[r#"
+    check(
+        "group a = app=web§\ngroup b = x @ y\ngroup c = z\n",
+        expect![[r#"
         error
         error
         group c = (z)
@@ -125,23 +153,29 @@ fn invalid_characters_are_reported_once_each() {
             expected: []
         ! InvalidCharacter 32..33: invalid character `@`
             expected: []
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn an_unterminated_string_ends_at_the_line_end() {
-    check("team t {\n  user \"alice\n  user \"bob\"\n}\n", expect![[r#"
+    check(
+        "team t {\n  user \"alice\n  user \"bob\"\n}\n",
+        expect![[r#"
         team t
           error
           user "bob"
         ! UnterminatedString 16..22: unterminated string "alice: add a closing `"`
             expected: ["`\"`"]
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn a_stray_closing_brace_at_the_top_level() {
-    check("}\ngroup a = x\n)\n", expect![[r#"
+    check(
+        "}\ngroup a = x\n)\n",
+        expect![[r#"
         error
         group a = (x)
         error
@@ -149,16 +183,20 @@ fn a_stray_closing_brace_at_the_top_level() {
             expected: ["`namespace`", "`group`", "`team`", "`port`", "`network`", "`assert`"]
         ! UnexpectedToken 14..15: expected `namespace`, `group`, `team`, `port`, `network` or `assert`, found `)`
             expected: ["`namespace`", "`group`", "`team`", "`port`", "`network`", "`assert`"]
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn a_semicolon_does_not_separate_top_level_statements() {
-    check("group a = x; group b = y\n", expect![[r#"
+    check(
+        "group a = x; group b = y\n",
+        expect![[r#"
         error
         ! UnexpectedToken 11..12: expected the end of the line, found `;`
             expected: ["the end of the line"]
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]

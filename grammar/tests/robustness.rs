@@ -1,6 +1,8 @@
 //! Hostile and half-finished input: parsing neither panics, hangs nor overflows the
 //! stack, and still reports errors and keeps what it can.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use npg_grammar::{SyntaxErrorKind, outline, parse};
 
 /// A small deterministic generator, so the garbage is the same on every run.
@@ -34,7 +36,11 @@ fn ten_thousand_open_braces() {
 
 #[test]
 fn ten_thousand_nested_braces_inside_a_namespace() {
-    let text = format!("namespace a {{\n{}\n{}\n}}\ngroup b = y\n", "{".repeat(10_000), "}".repeat(10_000));
+    let text = format!(
+        "namespace a {{\n{}\n{}\n}}\ngroup b = y\n",
+        "{".repeat(10_000),
+        "}".repeat(10_000)
+    );
     let parsed = parse(&text);
     assert!(!parsed.errors.is_empty());
 }
@@ -114,8 +120,21 @@ fn every_prefix_of_a_program_parses_without_panicking() {
     for end in (0..=program.len()).filter(|&end| program.is_char_boundary(end)) {
         let parsed = parse(&program[..end]);
         for error in &parsed.errors {
-            assert!(matches!(error.kind, SyntaxErrorKind::UnexpectedEnd | SyntaxErrorKind::UnexpectedToken | SyntaxErrorKind::UnterminatedString), "{error:?}");
-            assert!(!error.message.contains('"') || error.kind == SyntaxErrorKind::UnterminatedString || error.message.contains("the string"), "{error:?}");
+            assert!(
+                matches!(
+                    error.kind,
+                    SyntaxErrorKind::UnexpectedEnd
+                        | SyntaxErrorKind::UnexpectedToken
+                        | SyntaxErrorKind::UnterminatedString
+                ),
+                "{error:?}"
+            );
+            assert!(
+                !error.message.contains('"')
+                    || error.kind == SyntaxErrorKind::UnterminatedString
+                    || error.message.contains("the string"),
+                "{error:?}"
+            );
         }
     }
 }

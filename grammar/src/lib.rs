@@ -2,13 +2,32 @@
 //! (keeping comments aside), a lalrpop grammar turns tokens into an [`ast::SourceTree`],
 //! and [`format()`] prints a tree back in canonical layout with its comments.
 //!
-//! Parsing never fails: it returns a tree *and* every syntax error it found.
+//! Parsing never fails: it returns a tree *and* every syntax error it found. A
+//! statement (or block member) that does not parse becomes an `Error` node and the
+//! rest of the tree is kept.
 //!
 //! ```
-//! let parsed = npg_grammar::parse("group frontend may reach backend:8080\n");
-//! assert!(parsed.errors.is_empty());
-//! assert_eq!(parsed.tree.items.len(), 1);
+//! use npg_grammar::ast::Item;
+//!
+//! let parsed = npg_grammar::parse("group frontend may reach backend:8080\nport http =\nport dns = 53/udp\n");
+//! assert!(matches!(parsed.tree.items[..], [Item::Rule(_), Item::Error(_), Item::Port(_)]));
+//! assert_eq!(parsed.errors.len(), 1);
+//! assert_eq!(parsed.errors[0].message, "expected a port such as `8080`, `53/udp` or `http`, found the end of the line");
+//!
+//! assert_eq!(
+//!     npg_grammar::outline(&npg_grammar::parse("group web   may reach api : 8080 , db\n").tree),
+//!     "rule group web may reach [api:8080, db]\n",
+//! );
+//! assert_eq!(
+//!     npg_grammar::format("namespace shop{owner web;group web=app=web}  # the shop\n").unwrap(),
+//!     "namespace shop {\n  owner web\n  group web = app=web\n} # the shop\n",
+//! );
 //! ```
+//!
+//! Comments are not part of the tree's statements: [`ast::SourceTree::comments`]
+//! lists them in source order with their spans, and [`format()`] puts each one
+//! back by position (an own-line comment before what follows it, a trailing one at
+//! the end of its line).
 
 pub mod ast;
 mod format;

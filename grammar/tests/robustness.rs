@@ -146,3 +146,109 @@ fn a_file_of_only_comments_and_blank_lines() {
     assert!(parsed.tree.items.is_empty());
     assert_eq!(parsed.tree.comments.len(), 2);
 }
+
+/// Pieces of npg text, glued at random: mostly nonsense, sometimes a statement.
+const SOUP: &[&str] = &[
+    "namespace",
+    "group",
+    "team",
+    "port",
+    "network",
+    "labels",
+    "owner",
+    "isolate",
+    "ingress",
+    "egress",
+    "allow",
+    "internal",
+    "in",
+    "namespaces",
+    "any",
+    "match",
+    "user",
+    "serviceaccount",
+    "may",
+    "reach",
+    "except",
+    "assert",
+    "can",
+    "cannot",
+    "only",
+    "notin",
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    ";",
+    ":",
+    "=",
+    "!=",
+    "!",
+    "*",
+    "/",
+    "\n",
+    "\n\n",
+    " ",
+    "web",
+    "8080",
+    "10.0.0.0",
+    "fd00::",
+    "\"s\"",
+    "\"open",
+    "# note\n",
+    "§",
+    "\r\n",
+    "\t",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+    #[test]
+    fn token_soup_parses_with_sound_spans(picks in proptest::collection::vec(0..SOUP.len(), 0..80)) {
+        let text: String = picks.iter().map(|&pick| SOUP[pick]).collect();
+        check_spans(&text)?;
+    }
+
+    #[test]
+    fn arbitrary_text_parses_with_sound_spans(text in ".{0,200}") {
+        check_spans(&text)?;
+    }
+}
+
+fn check_spans(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+    let parsed = parse(text);
+    let mut previous_end = 0;
+    for item in &parsed.tree.items {
+        let span = item.span();
+        proptest::prop_assert!(
+            span.start <= span.end && span.end as usize <= text.len(),
+            "{text:?}"
+        );
+        proptest::prop_assert!(span.start >= previous_end, "items overlap in {text:?}");
+        previous_end = span.end;
+    }
+    for error in &parsed.errors {
+        proptest::prop_assert!(text.is_char_boundary(error.span.start as usize), "{text:?}");
+        proptest::prop_assert!(text.is_char_boundary(error.span.end as usize), "{text:?}");
+        proptest::prop_assert!(!error.message.is_empty());
+    }
+    for comment in &parsed.tree.comments {
+        proptest::prop_assert_eq!(text.get(comment.span.range()), Some(comment.text.as_str()));
+    }
+    // Text without errors formats, and its format is stable.
+    if parsed.errors.is_empty() {
+        let formatted = npg_grammar::format(text);
+        proptest::prop_assert!(formatted.is_ok());
+        let formatted = formatted.unwrap_or_default();
+        proptest::prop_assert_eq!(
+            npg_grammar::format(&formatted).ok(),
+            Some(formatted.clone()),
+            "{:?}",
+            text
+        );
+        proptest::prop_assert_eq!(outline(&parse(&formatted).tree), outline(&parsed.tree));
+    }
+    Ok(())
+}

@@ -136,7 +136,8 @@ impl TokenKind {
         matches!(self, TokenKind::RightBrace | TokenKind::RightParen)
     }
 
-    /// Whether this keyword (or word) may stand where a name is expected.
+    /// Whether this is one of the language's keywords (which may also serve as names
+    /// and label words).
     pub fn is_keyword(self) -> bool {
         matches!(
             self,
@@ -380,7 +381,7 @@ impl Iterator for Layout<'_> {
 }
 
 /// At most 40 characters of `text`, for messages.
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     let mut short: String = text.chars().take(40).collect();
     if short.len() < text.len() {
         short.push('…');

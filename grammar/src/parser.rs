@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use lalrpop_util::{ErrorRecovery, ParseError};
 
 use crate::ast::{Item, SourceTree, Span, StringLiteral, Word};
-use crate::lexer::{Layout, TokenKind, unescape};
+use crate::lexer::{Layout, TokenKind, shorten, unescape};
 use crate::{Parse, SyntaxError, SyntaxErrorKind};
 
 lalrpop_util::lalrpop_mod!(
@@ -82,8 +82,8 @@ impl Recorder<'_> {
         skipped
     }
 
-    /// The text ended inside a bracket: make sure the error at the end of the file
-    /// says the closing bracket is one thing that would do.
+    /// The text ended inside a `{ }` block: make sure the error at the end of the
+    /// file says that a closing `}` is one thing that would do.
     fn mention_unclosed_block(&mut self) {
         let closer = "`}`";
         let Some(last) = self.errors.last_mut() else { return };
@@ -170,14 +170,6 @@ fn describe_found(kind: TokenKind, text: &str) -> String {
         TokenKind::String => format!("the string {}", shorten(text)),
         _ => format!("`{}`", shorten(text)),
     }
-}
-
-fn shorten(text: &str) -> String {
-    let mut short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    short
 }
 
 /// Terminals in the order they are worth mentioning, with their description.

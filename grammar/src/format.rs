@@ -5,9 +5,8 @@
 use std::borrow::Cow;
 
 use crate::ast::{
-    AssertKind, Comment, Direction, GroupBody, GroupDecl, GroupMember, Item, LabelsBlock,
-    NamespaceMember, Placement, PortItem, PortSpec, Reference, RuleSource, Selector,
-    SelectorTermKind, Span, Target, TeamMember, Word,
+    AssertKind, Comment, Direction, GroupBody, GroupDecl, GroupMember, Item, LabelsBlock, NamespaceMember, Placement,
+    PortItem, PortSpec, Reference, RuleSource, Selector, SelectorTermKind, Span, Target, TeamMember, Word,
 };
 use crate::lexer::escape;
 use crate::{SyntaxError, parse};
@@ -58,21 +57,13 @@ struct Line<'t> {
 
 impl<'t> Line<'t> {
     fn keyword(&mut self, text: &'static str) -> &mut Self {
-        self.pieces.push(Piece::Text {
-            text: Cow::Borrowed(text),
-            source: None,
-            space_before: true,
-        });
+        self.pieces.push(Piece::Text { text: Cow::Borrowed(text), source: None, space_before: true });
         self
     }
 
     /// Punctuation written right after what precedes it.
     fn glued(&mut self, text: &'static str) -> &mut Self {
-        self.pieces.push(Piece::Text {
-            text: Cow::Borrowed(text),
-            source: None,
-            space_before: false,
-        });
+        self.pieces.push(Piece::Text { text: Cow::Borrowed(text), source: None, space_before: false });
         self
     }
 
@@ -85,29 +76,17 @@ impl<'t> Line<'t> {
     }
 
     fn push_word(&mut self, word: &'t Word, space_before: bool) -> &mut Self {
-        self.pieces.push(Piece::Text {
-            text: Cow::Borrowed(&word.text),
-            source: Some(word.span),
-            space_before,
-        });
+        self.pieces.push(Piece::Text { text: Cow::Borrowed(&word.text), source: Some(word.span), space_before });
         self
     }
 
     fn string(&mut self, value: &str, span: Span) -> &mut Self {
-        self.pieces.push(Piece::Text {
-            text: Cow::Owned(escape(value)),
-            source: Some(span),
-            space_before: true,
-        });
+        self.pieces.push(Piece::Text { text: Cow::Owned(escape(value)), source: Some(span), space_before: true });
         self
     }
 
     /// `a, b, c`, each item added by `add`.
-    fn list<T>(
-        &mut self,
-        items: &'t [T],
-        mut add: impl FnMut(&mut Self, &'t T, bool),
-    ) -> &mut Self {
+    fn list<T>(&mut self, items: &'t [T], mut add: impl FnMut(&mut Self, &'t T, bool)) -> &mut Self {
         for (index, item) in items.iter().enumerate() {
             if index > 0 {
                 self.glued(",");
@@ -125,9 +104,7 @@ impl<'t> Line<'t> {
 
     fn reference(&mut self, reference: &'t Reference, space_before: bool) -> &mut Self {
         match &reference.namespace {
-            Some(namespace) => {
-                self.push_word(namespace, space_before).glued("/").glued_word(&reference.name)
-            }
+            Some(namespace) => self.push_word(namespace, space_before).glued("/").glued_word(&reference.name),
             None => self.push_word(&reference.name, space_before),
         }
     }
@@ -175,18 +152,10 @@ impl<'t> Line<'t> {
                 line.push_word(key, space).glued("!=").glued_word(value);
             }
             SelectorTermKind::In { key, values } => {
-                line.push_word(key, space)
-                    .keyword("in")
-                    .keyword("(")
-                    .bracketed_words(values)
-                    .glued(")");
+                line.push_word(key, space).keyword("in").keyword("(").bracketed_words(values).glued(")");
             }
             SelectorTermKind::NotIn { key, values } => {
-                line.push_word(key, space)
-                    .keyword("notin")
-                    .keyword("(")
-                    .bracketed_words(values)
-                    .glued(")");
+                line.push_word(key, space).keyword("notin").keyword("(").bracketed_words(values).glued(")");
             }
             SelectorTermKind::Exists { key } => {
                 line.push_word(key, space);
@@ -255,9 +224,7 @@ impl<'t> Line<'t> {
             .iter()
             .skip(start)
             .map(|piece| match piece {
-                Piece::Text { text, space_before, .. } => {
-                    text.chars().count() + usize::from(*space_before)
-                }
+                Piece::Text { text, space_before, .. } => text.chars().count() + usize::from(*space_before),
                 Piece::SoftBreak { .. } => 1,
             })
             .sum()
@@ -317,13 +284,9 @@ impl<'a> Printer<'a> {
             Item::Namespace(namespace) => {
                 let mut line = Line::default();
                 line.keyword("namespace").word(&namespace.name);
-                self.block(
-                    span,
-                    line,
-                    namespace.name.span.end,
-                    &namespace.members,
-                    |printer, member| printer.namespace_member(member),
-                );
+                self.block(span, line, namespace.name.span.end, &namespace.members, |printer, member| {
+                    printer.namespace_member(member)
+                });
             }
             Item::Group(group) => self.group(group),
             Item::Team(team) => {
@@ -598,10 +561,7 @@ impl<'a> Printer<'a> {
             if !self.at_line_start {
                 self.end_line();
             }
-            if !self.in_statement
-                && !self.at_block_start
-                && self.blank_line_before(comment.span.start)
-            {
+            if !self.in_statement && !self.at_block_start && self.blank_line_before(comment.span.start) {
                 self.out.push('\n');
             }
             self.at_block_start = false;

@@ -120,11 +120,7 @@ impl TokenKind {
     fn continues_after(self) -> bool {
         matches!(
             self,
-            TokenKind::LeftBrace
-                | TokenKind::LeftParen
-                | TokenKind::Comma
-                | TokenKind::Newline
-                | TokenKind::Semicolon
+            TokenKind::LeftBrace | TokenKind::LeftParen | TokenKind::Comma | TokenKind::Newline | TokenKind::Semicolon
         )
     }
 
@@ -286,10 +282,9 @@ impl<'a> Layout<'a> {
         }
         let found = self.text.get(start..end).unwrap_or_default();
         let (message, expected) = match kind {
-            SyntaxErrorKind::UnterminatedString => (
-                format!("unterminated string {}: add a closing `\"`", shorten(found)),
-                vec!["`\"`".to_owned()],
-            ),
+            SyntaxErrorKind::UnterminatedString => {
+                (format!("unterminated string {}: add a closing `\"`", shorten(found)), vec!["`\"`".to_owned()])
+            }
             _ => {
                 let noun = if found.chars().nth(1).is_some() { "characters" } else { "character" };
                 (format!("invalid {noun} {}", describe_characters(found)), Vec::new())
@@ -304,10 +299,7 @@ impl<'a> Layout<'a> {
             match kind {
                 TokenKind::Comment => {
                     let text = self.text.get(start..end).unwrap_or_default().trim_end();
-                    self.comments.push(Comment {
-                        text: text.to_owned(),
-                        span: Span::new(start, start + text.len()),
-                    });
+                    self.comments.push(Comment { text: text.to_owned(), span: Span::new(start, start + text.len()) });
                 }
                 TokenKind::Invalid => {
                     self.report(SyntaxErrorKind::InvalidCharacter, start, end);
@@ -369,11 +361,12 @@ impl Iterator for Layout<'_> {
                 }
                 continue;
             }
-            if let Some(separator) = self.pending_separator.take() {
-                if !closes_a_bracket {
-                    self.held = Some(token);
-                    return Some(self.pass(separator));
-                }
+            // A separator right before a closing bracket is dropped.
+            if let Some(separator) = self.pending_separator.take()
+                && !closes_a_bracket
+            {
+                self.held = Some(token);
+                return Some(self.pass(separator));
             }
             return Some(self.pass(token));
         }
@@ -452,9 +445,8 @@ mod tests {
     use expect_test::{Expect, expect};
 
     fn check_raw(text: &str, expected: Expect) {
-        let rendered: Vec<String> = RawTokens::new(text)
-            .map(|(start, kind, end)| format!("{kind:?} {:?}", &text[start..end]))
-            .collect();
+        let rendered: Vec<String> =
+            RawTokens::new(text).map(|(start, kind, end)| format!("{kind:?} {:?}", &text[start..end])).collect();
         expected.assert_eq(&rendered.join("\n"));
     }
 
@@ -473,12 +465,7 @@ mod tests {
             out.push_str(&format!("\ncomment {:?} at {:?}", comment.text, comment.span.range()));
         }
         for error in errors {
-            out.push_str(&format!(
-                "\n{:?} at {:?}: {}",
-                error.kind,
-                error.span.range(),
-                error.message
-            ));
+            out.push_str(&format!("\n{:?} at {:?}: {}", error.kind, error.span.range(), error.message));
         }
         expected.assert_eq(&out);
     }

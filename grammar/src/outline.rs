@@ -5,9 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::ast::{
-    AssertKind, Direction, GroupBody, GroupDecl, GroupMember, Item, NamespaceMember, Placement,
-    PortItem, PortSpec, Reference, RuleSource, Selector, SelectorTermKind, SourceTree, Target,
-    TeamMember, Word,
+    AssertKind, Direction, GroupBody, GroupDecl, GroupMember, Item, NamespaceMember, Placement, PortItem, PortSpec,
+    Reference, RuleSource, Selector, SelectorTermKind, SourceTree, Target, TeamMember, Word,
 };
 
 /// The outline of `tree` (comments are not part of it).
@@ -38,9 +37,7 @@ fn item_line(out: &mut String, item: &Item) {
                             .collect();
                         line(out, 1, &format!("labels [{}]", entries.join(", ")));
                     }
-                    NamespaceMember::Owner(owner) => {
-                        line(out, 1, &format!("owner {}", owner.team.text))
-                    }
+                    NamespaceMember::Owner(owner) => line(out, 1, &format!("owner {}", owner.team.text)),
                     NamespaceMember::Isolate(isolate) => {
                         let direction = match isolate.direction {
                             Direction::Ingress => "ingress",
@@ -69,9 +66,7 @@ fn item_line(out: &mut String, item: &Item) {
                 line(out, 1, &text);
             }
         }
-        Item::Port(port) => {
-            line(out, 0, &format!("port {} = {}", port.name.text, ports(&port.ports)))
-        }
+        Item::Port(port) => line(out, 0, &format!("port {} = {}", port.name.text, ports(&port.ports))),
         Item::Network(network) => {
             let mut text = format!("network {} = {}", network.name.text, network.cidr.text);
             if !network.except.is_empty() {
@@ -85,15 +80,7 @@ fn item_line(out: &mut String, item: &Item) {
                 RuleSource::Network => "network",
             };
             let targets: Vec<String> = rule.targets.iter().map(target).collect();
-            line(
-                out,
-                0,
-                &format!(
-                    "rule {kind} {} may reach [{}]",
-                    reference(&rule.source),
-                    targets.join(", ")
-                ),
-            );
+            line(out, 0, &format!("rule {kind} {} may reach [{}]", reference(&rule.source), targets.join(", ")));
         }
         Item::Assert(assert) => {
             let text = match &assert.kind {

@@ -55,9 +55,7 @@ pub fn parse(text: &str) -> Parse {
         errors.push(SyntaxError {
             kind: SyntaxErrorKind::TooManyErrors,
             span: first_unreported,
-            message: format!(
-                "more than {MAX_ERRORS} syntax errors in this file; the rest are not reported"
-            ),
+            message: format!("more than {MAX_ERRORS} syntax errors in this file; the rest are not reported"),
             expected: Vec::new(),
         });
     }
@@ -87,8 +85,7 @@ impl Recorder<'_> {
     fn mention_unclosed_block(&mut self) {
         let closer = "`}`";
         let Some(last) = self.errors.last_mut() else { return };
-        if last.kind != SyntaxErrorKind::UnexpectedEnd || last.expected.iter().any(|e| e == closer)
-        {
+        if last.kind != SyntaxErrorKind::UnexpectedEnd || last.expected.iter().any(|e| e == closer) {
             return;
         }
         last.expected.insert(0, closer.to_owned());
@@ -111,11 +108,7 @@ impl Recorder<'_> {
                 } else {
                     describe_found(kind, self.text.get(start..end).unwrap_or_default())
                 };
-                let kind = if at_end {
-                    SyntaxErrorKind::UnexpectedEnd
-                } else {
-                    SyntaxErrorKind::UnexpectedToken
-                };
+                let kind = if at_end { SyntaxErrorKind::UnexpectedEnd } else { SyntaxErrorKind::UnexpectedToken };
                 unexpected(kind, Span::new(start, end), &found, &expected)
             }
             ParseError::UnrecognizedEof { location, expected } => unexpected(
@@ -222,11 +215,8 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
 
 /// Turns the parser's terminal names into the words a person expects to read.
 fn describe_expected(expected: &[String]) -> Vec<String> {
-    let mut names: Vec<&str> = expected
-        .iter()
-        .map(|name| name.trim_matches('"'))
-        .filter(|name| *name != "invalid")
-        .collect();
+    let mut names: Vec<&str> =
+        expected.iter().map(|name| name.trim_matches('"')).filter(|name| *name != "invalid").collect();
     // Where a statement may start, the end of the file is also fine; not worth saying.
     if names.len() > 1 {
         names.retain(|name| *name != "end of file");
@@ -275,8 +265,7 @@ fn describe_expected(expected: &[String]) -> Vec<String> {
 }
 
 fn is_keyword(name: &str) -> bool {
-    name.bytes().all(|byte| byte.is_ascii_lowercase())
-        && !matches!(name, "word" | "ipv6" | "string" | "invalid")
+    name.bytes().all(|byte| byte.is_ascii_lowercase()) && !matches!(name, "word" | "ipv6" | "string" | "invalid")
 }
 
 // ---------------------------------------------------------------- node builders
@@ -304,8 +293,5 @@ pub fn unbox_all<T>(boxed: Vec<Box<T>>) -> Vec<T> {
 }
 
 pub fn string_literal(text: &str, start: usize, end: usize) -> StringLiteral {
-    StringLiteral {
-        value: unescape(text.get(start..end).unwrap_or_default()),
-        span: Span::new(start, end),
-    }
+    StringLiteral { value: unescape(text.get(start..end).unwrap_or_default()), span: Span::new(start, end) }
 }

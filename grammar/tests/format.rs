@@ -21,16 +21,8 @@ fn comment_texts(text: &str) -> Vec<String> {
 }
 
 fn assert_promises(text: &str, formatted: &str) {
-    assert_eq!(
-        format(formatted).as_deref(),
-        Ok(formatted),
-        "not idempotent; first pass:\n{formatted}"
-    );
-    assert_eq!(
-        outline(&parse(formatted).tree),
-        outline(&parse(text).tree),
-        "tree changed:\n{formatted}"
-    );
+    assert_eq!(format(formatted).as_deref(), Ok(formatted), "not idempotent; first pass:\n{formatted}");
+    assert_eq!(outline(&parse(formatted).tree), outline(&parse(text).tree), "tree changed:\n{formatted}");
     assert_eq!(comment_texts(formatted), comment_texts(text), "comments changed:\n{formatted}");
     assert!(formatted.is_empty() || (formatted.ends_with('\n') && !formatted.ends_with("\n\n")));
 }

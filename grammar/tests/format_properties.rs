@@ -21,8 +21,7 @@ const NAMES: &[&str] = &["a", "web", "api-1", "db", "kube-dns", "x9", "ingress",
 const LABEL_KEYS: &[&str] = &["app", "tier", "any", "in", "internal", "app.kubernetes.io/name"];
 const LABEL_VALUES: &[&str] = &["web", "v1.2_x", "8080", "any", "notin", "egress"];
 const PORTS: &[&str] = &["8080", "53/udp", "8000-8100/tcp", "http", "443"];
-const CIDRS: &[&str] =
-    &["10.0.0.0/8", "0.0.0.0/0", "192.168.1.1", "fd00::/8", "::/0", "2001:db8::1/128"];
+const CIDRS: &[&str] = &["10.0.0.0/8", "0.0.0.0/0", "192.168.1.1", "fd00::/8", "::/0", "2001:db8::1/128"];
 
 impl Generator {
     fn new(choices: Vec<u8>) -> Generator {

@@ -36,11 +36,7 @@ fn ten_thousand_open_braces() {
 
 #[test]
 fn ten_thousand_nested_braces_inside_a_namespace() {
-    let text = format!(
-        "namespace a {{\n{}\n{}\n}}\ngroup b = y\n",
-        "{".repeat(10_000),
-        "}".repeat(10_000)
-    );
+    let text = format!("namespace a {{\n{}\n{}\n}}\ngroup b = y\n", "{".repeat(10_000), "}".repeat(10_000));
     let parsed = parse(&text);
     assert!(!parsed.errors.is_empty());
 }
@@ -222,10 +218,7 @@ fn check_spans(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
     let mut previous_end = 0;
     for item in &parsed.tree.items {
         let span = item.span();
-        proptest::prop_assert!(
-            span.start <= span.end && span.end as usize <= text.len(),
-            "{text:?}"
-        );
+        proptest::prop_assert!(span.start <= span.end && span.end as usize <= text.len(), "{text:?}");
         proptest::prop_assert!(span.start >= previous_end, "items overlap in {text:?}");
         previous_end = span.end;
     }
@@ -242,12 +235,7 @@ fn check_spans(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
         let formatted = npg_grammar::format(text);
         proptest::prop_assert!(formatted.is_ok());
         let formatted = formatted.unwrap_or_default();
-        proptest::prop_assert_eq!(
-            npg_grammar::format(&formatted).ok(),
-            Some(formatted.clone()),
-            "{:?}",
-            text
-        );
+        proptest::prop_assert_eq!(npg_grammar::format(&formatted).ok(), Some(formatted.clone()), "{:?}", text);
         proptest::prop_assert_eq!(outline(&parse(&formatted).tree), outline(&parsed.tree));
     }
     Ok(())

@@ -46,7 +46,9 @@ pub enum TokenKind {
     UnterminatedString,
 
     /// A name, label key or value, number, port range, IPv4 address or protocol.
-    #[regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")]
+    /// A word may start with `-` or `.` too, so that `app=-web` is an invalid label
+    /// value (reported with the Kubernetes rule it breaks), not an invalid character.
+    #[regex(r"[A-Za-z0-9_.\-]+")]
     Word,
     /// An IPv6 address: hex digits, `.` and at least two `:`.
     #[regex(r"[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f.:]*")]
@@ -473,7 +475,7 @@ mod tests {
     #[test]
     fn words_cover_names_labels_numbers_ranges_and_ipv4() {
         check_raw(
-            "kube-dns app.kubernetes.io v1.2_x 8080 8000-8100 10.0.0.0 udp",
+            "kube-dns app.kubernetes.io v1.2_x 8080 8000-8100 10.0.0.0 udp -bad",
             expect![[r#"
                 Word "kube-dns"
                 Word "app.kubernetes.io"
@@ -481,7 +483,8 @@ mod tests {
                 Word "8080"
                 Word "8000-8100"
                 Word "10.0.0.0"
-                Word "udp""#]],
+                Word "udp"
+                Word "-bad""#]],
         );
     }
 

@@ -209,3 +209,18 @@ fn after_a_hundred_errors_one_says_there_are_too_many() {
     assert_eq!(last.span.start, 100 * 6 + 5);
     assert_eq!(parsed.tree.items.len(), 150);
 }
+
+#[test]
+fn an_error_inside_labels_resumes_at_their_closing_brace() {
+    check(
+        "namespace shop {\n  labels { env: prod, team: § }\n  group web = app=web\n}\ngroup b = y\n",
+        expect![[r#"
+            namespace shop
+              error
+              group web = (app=web)
+            group b = (y)
+            ! InvalidCharacter 45..47: invalid character `§`
+                expected: []
+        "#]],
+    );
+}

@@ -215,8 +215,9 @@ impl SymbolTable {
                 }
                 let candidates: Vec<String> =
                     expected.iter().flat_map(|&kind| self.keys_of(kind)).map(|key| key.name).collect();
+                let nouns: Vec<String> = expected.iter().map(Kind::to_string).collect();
                 let diagnostic =
-                    Diagnostic::new(Code::UnknownName, location, format!("unknown {expected_text} `{name}`"))
+                    Diagnostic::new(Code::UnknownName, location, format!("unknown {} `{name}`", nouns.join(" or ")))
                         .with_label("not declared anywhere in the program");
                 Err(Box::new(with_suggestion(diagnostic, name, candidates)))
             }

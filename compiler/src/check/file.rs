@@ -120,6 +120,7 @@ impl FileChecker<'_> {
             .with_label(format!("npg already defines this {}", builtin.kind))
             .with_help("choose another name");
             self.report(diagnostic);
+            return;
         } else {
             let earlier_here =
                 self.out.declarations.iter().find(|(declared, _)| *declared == key).map(|(_, at)| at.clone());

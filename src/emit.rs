@@ -1,10 +1,9 @@
 //! The compiler's emission and formatting entry points as the command line uses
 //! them, in one place: the YAML stream, the kustomization, where each manifest
-//! goes in an output folder, the canonical layout of a source file, and how npg
+//! goes in an output folder, and how npg
 //! knows an output folder as its own.
 
 use npg_compiler::Manifest;
-use npg_grammar::SyntaxError;
 
 /// Every manifest as one multi-document YAML stream.
 pub fn yaml_stream(manifests: &[Manifest]) -> String {
@@ -20,12 +19,6 @@ pub fn kustomization(manifests: &[Manifest]) -> String {
 /// Where a manifest goes inside an output folder, `/`-separated.
 pub fn relative_path(manifest: &Manifest) -> String {
     manifest.relative_path()
-}
-
-/// The canonical layout of a file's text, or its syntax errors (`npg_grammar::format`).
-pub fn format_source(text: &str) -> Result<String, Vec<SyntaxError>> {
-    let parsed = npg_grammar::parse(text);
-    if parsed.errors.is_empty() { Ok(text.to_owned()) } else { Err(parsed.errors) }
 }
 
 /// The words in the header comment of every `kustomization.yaml` npg writes.

@@ -10,7 +10,6 @@ use npg_grammar::{SyntaxError, SyntaxErrorKind};
 
 use crate::cli::FmtArgs;
 use crate::commands::{report_on_stderr, write_stdout};
-use crate::emit::format_source;
 use crate::outcome::{Failure, Outcome};
 use crate::output::replace_file;
 use crate::render::Sources;
@@ -30,7 +29,7 @@ pub fn run(args: &FmtArgs, color: bool) -> Result<Outcome, Failure> {
                 continue;
             }
         };
-        match format_source(&text) {
+        match npg_grammar::format(&text) {
             Ok(formatted) if formatted == text => {}
             Ok(formatted) => {
                 if !args.check {

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use npg_compiler::lower::KubeObject;
 use npg_compiler::{Database, Program, SourceFile};
 
@@ -51,7 +53,11 @@ fn programs_dir() -> PathBuf {
 /// A fresh database holding the program's files.
 fn load(program: &GeneratedProgram) -> (Database, Program) {
     let db = Database::default();
-    let files = program.files.iter().map(|file| SourceFile::new(&db, Arc::from(file.path.as_str()), file.text.clone())).collect();
+    let files = program
+        .files
+        .iter()
+        .map(|file| SourceFile::new(&db, Arc::from(file.path.as_str()), file.text.clone()))
+        .collect();
     let input = Program::new(&db, files);
     (db, input)
 }
@@ -64,7 +70,15 @@ fn ensure_valid(case: &Case) {
         .into_iter()
         .filter(npg_compiler::Diagnostic::is_error)
         .take(5)
-        .map(|diagnostic| format!("{} {}:{}: {}", diagnostic.code, diagnostic.primary.location.file, diagnostic.primary.location.span.start, diagnostic.message))
+        .map(|diagnostic| {
+            format!(
+                "{} {}:{}: {}",
+                diagnostic.code,
+                diagnostic.primary.location.file,
+                diagnostic.primary.location.span.start,
+                diagnostic.message
+            )
+        })
         .collect();
     if !errors.is_empty() {
         eprintln!("the generated program {} has errors, first ones:\n{}", case.name, errors.join("\n"));

@@ -159,7 +159,11 @@ fn output_does_not_depend_on_the_order_files_are_given_or_found_in() {
         let mut rotated = sorted.clone();
         rotated.rotate_left(1);
         for order in [&sorted, &reversed, &rotated] {
-            assert_eq!(build_stream(&root(), order), from_folder, "examples/{example} built from files in the order {order:?}");
+            assert_eq!(
+                build_stream(&root(), order),
+                from_folder,
+                "examples/{example} built from files in the order {order:?}"
+            );
         }
 
         let elsewhere = tempfile::tempdir().unwrap();
@@ -187,7 +191,8 @@ fn documents(stream: &str) -> Vec<String> {
 
 /// Problems with the labels and annotations npg promises on every object.
 fn check_metadata(example: &str, kind: &str, metadata: &ObjectMeta, problems: &mut Vec<String>) {
-    let name = format!("{kind} {}/{}", metadata.namespace.as_deref().unwrap_or("?"), metadata.name.as_deref().unwrap_or("?"));
+    let name =
+        format!("{kind} {}/{}", metadata.namespace.as_deref().unwrap_or("?"), metadata.name.as_deref().unwrap_or("?"));
     let managed_by = metadata.labels.as_ref().and_then(|labels| labels.get("app.kubernetes.io/managed-by"));
     if managed_by.map(String::as_str) != Some("npg") {
         problems.push(format!("{name}: label app.kubernetes.io/managed-by is {managed_by:?}, not npg"));
@@ -235,7 +240,10 @@ fn every_document_is_a_labelled_kubernetes_object_and_rbac_never_uses_a_wildcard
                 "NetworkPolicy" => match serde_yaml::from_str::<NetworkPolicy>(&document) {
                     Ok(policy) => {
                         check_metadata(example, &kind, &policy.metadata, &mut problems);
-                        policies.insert((policy.metadata.namespace.clone().unwrap_or_default(), policy.metadata.name.clone().unwrap_or_default()));
+                        policies.insert((
+                            policy.metadata.namespace.clone().unwrap_or_default(),
+                            policy.metadata.name.clone().unwrap_or_default(),
+                        ));
                     }
                     Err(error) => problems.push(format!("{example}: not a NetworkPolicy ({error}):\n{document}")),
                 },
@@ -250,8 +258,14 @@ fn every_document_is_a_labelled_kubernetes_object_and_rbac_never_uses_a_wildcard
                     Ok(binding) => {
                         check_metadata(example, &kind, &binding.metadata, &mut problems);
                         let subjects = binding.subjects.iter().flatten();
-                        if binding.role_ref.kind != "Role" || binding.role_ref.name.contains('*') || subjects.clone().any(|subject| subject.name.contains('*')) {
-                            problems.push(format!("{example}: RoleBinding {:?} binds a wildcard or a ClusterRole", binding.metadata.name));
+                        if binding.role_ref.kind != "Role"
+                            || binding.role_ref.name.contains('*')
+                            || subjects.clone().any(|subject| subject.name.contains('*'))
+                        {
+                            problems.push(format!(
+                                "{example}: RoleBinding {:?} binds a wildcard or a ClusterRole",
+                                binding.metadata.name
+                            ));
                         }
                     }
                     Err(error) => problems.push(format!("{example}: not a RoleBinding ({error}):\n{document}")),
@@ -268,18 +282,27 @@ fn every_document_is_a_labelled_kubernetes_object_and_rbac_never_uses_a_wildcard
             let name = role.metadata.name.clone().unwrap_or_default();
             let namespace = role.metadata.namespace.clone().unwrap_or_default();
             for rule in role.rules.iter().flatten() {
-                if has_star(rule.api_groups.as_ref()) || has_star(rule.resources.as_ref()) || has_star(rule.resource_names.as_ref()) || rule.verbs.iter().any(|verb| verb.contains('*')) {
+                if has_star(rule.api_groups.as_ref())
+                    || has_star(rule.resources.as_ref())
+                    || has_star(rule.resource_names.as_ref())
+                    || rule.verbs.iter().any(|verb| verb.contains('*'))
+                {
                     problems.push(format!("{example}: Role {namespace}/{name} uses `*`"));
                 }
                 if rule.verbs.iter().any(|verb| !ALLOWED_VERBS.contains(&verb.as_str())) {
                     problems.push(format!("{example}: Role {namespace}/{name} grants {:?}", rule.verbs));
                 }
                 if rule.resources.as_deref() != Some(&["networkpolicies".to_owned()][..]) {
-                    problems.push(format!("{example}: Role {namespace}/{name} covers {:?}, not only networkpolicies", rule.resources));
+                    problems.push(format!(
+                        "{example}: Role {namespace}/{name} covers {:?}, not only networkpolicies",
+                        rule.resources
+                    ));
                 }
                 for policy in rule.resource_names.iter().flatten() {
                     if !policies.contains(&(namespace.clone(), policy.clone())) {
-                        problems.push(format!("{example}: Role {namespace}/{name} names {policy}, which npg did not write there"));
+                        problems.push(format!(
+                            "{example}: Role {namespace}/{name} names {policy}, which npg did not write there"
+                        ));
                     }
                 }
             }

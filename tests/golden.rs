@@ -137,7 +137,8 @@ fn code_named(text: &str) -> Option<Code> {
 /// The code a fixture is named after: `NPG0201-unknown-name` → `NPG0201`.
 fn fixture_code(stem: &str) -> Option<Code> {
     let (code, slug) = stem.split_once('-')?;
-    let slug_is_plain = !slug.is_empty() && slug.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+    let slug_is_plain =
+        !slug.is_empty() && slug.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
     if slug_is_plain { code_named(code) } else { None }
 }
 
@@ -203,7 +204,8 @@ fn every_code_has_a_fixture_unless_listed_as_an_exception() {
             problems.push(format!("{code} ({code:?}) has no fixture in tests/fixtures/diagnostics"));
         }
         if covered.contains(&code) && exception {
-            problems.push(format!("{code} ({code:?}) has a fixture now: take it off the exceptions in tests/golden.rs"));
+            problems
+                .push(format!("{code} ({code:?}) has a fixture now: take it off the exceptions in tests/golden.rs"));
         }
     }
     fail_on(&problems);
@@ -246,7 +248,13 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 walk(base, &path, files);
             } else {
-                let name = path.strip_prefix(base).unwrap().components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let name = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 files.insert(name, fs::read(&path).unwrap());
             }
         }
@@ -316,7 +324,10 @@ fn examples_build_to_their_golden_manifests() {
         }
         let differences = compare_trees(&golden, &actual);
         if !differences.is_empty() {
-            problems.push(format!("examples/{example}/manifests is not what npg builds now:\n  {}", differences.join("\n  ")));
+            problems.push(format!(
+                "examples/{example}/manifests is not what npg builds now:\n  {}",
+                differences.join("\n  ")
+            ));
         }
     }
     fail_on(&problems);

@@ -201,9 +201,14 @@ pub fn generate(shape: Shape, seed: u64) -> GeneratedProgram {
         rules_written += 1;
     }
 
-    let mut files = vec![GeneratedFile { path: "shared.npg".to_owned(), text: shared_text(namespace_count, network_count) }];
+    let mut files =
+        vec![GeneratedFile { path: "shared.npg".to_owned(), text: shared_text(namespace_count, network_count) }];
     for (chunk_index, chunk) in namespace_texts.chunks(NAMESPACES_PER_FILE).enumerate() {
-        let mut text = format!("# Namespaces {} to {}.\n", chunk_index * NAMESPACES_PER_FILE, chunk_index * NAMESPACES_PER_FILE + chunk.len() - 1);
+        let mut text = format!(
+            "# Namespaces {} to {}.\n",
+            chunk_index * NAMESPACES_PER_FILE,
+            chunk_index * NAMESPACES_PER_FILE + chunk.len() - 1
+        );
         for part in chunk {
             text.push('\n');
             text.push_str(part);
@@ -306,7 +311,14 @@ fn selector(index: usize, random: &mut Random) -> String {
 
 /// Writes `share` egress rules for group `index` (the first always to
 /// kube-dns) and returns how many it wrote.
-fn write_group_rules(text: &mut String, index: usize, share: usize, groups: &[Group], network_count: usize, random: &mut Random) -> usize {
+fn write_group_rules(
+    text: &mut String,
+    index: usize,
+    share: usize,
+    groups: &[Group],
+    network_count: usize,
+    random: &mut Random,
+) -> usize {
     let Some(group) = groups.get(index) else { return 0 };
     let mut targets = vec!["kube-dns".to_owned()];
     let mut chosen = std::collections::BTreeSet::from([index]);
@@ -329,7 +341,9 @@ fn write_group_rules(text: &mut String, index: usize, share: usize, groups: &[Gr
             continue;
         }
         let reference = match target.home {
-            Home::Block(namespace) | Home::Outside(namespace) if random.percent(10) => format!("ns-{namespace}/{}", target.name),
+            Home::Block(namespace) | Home::Outside(namespace) if random.percent(10) => {
+                format!("ns-{namespace}/{}", target.name)
+            }
             _ => target.name.clone(),
         };
         targets.push(format!("{reference}{}", ports(random)));
@@ -362,7 +376,9 @@ fn write_group_rules(text: &mut String, index: usize, share: usize, groups: &[Gr
 /// assertion about it holds for certain.
 fn has_numbered_port(target: &str) -> bool {
     !target.starts_with("ext-")
-        && target.rsplit_once(':').is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()))
+        && target
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()))
 }
 
 /// The `:PORTS` part of a target, in every form the language has.

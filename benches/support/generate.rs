@@ -246,7 +246,7 @@ fn network_block(network: usize) -> String {
     }
     let second = 64 + (network >> 8) % 64;
     let third = network & 0xff;
-    if network % 3 == 0 {
+    if network.is_multiple_of(3) {
         format!("100.{second}.{third}.0/24 except 100.{second}.{third}.128/25")
     } else {
         format!("100.{second}.{third}.0/24")
@@ -364,7 +364,7 @@ fn write_group_rules(
         line_start = false;
     }
     text.push('\n');
-    if index % 97 == 0
+    if index.is_multiple_of(97)
         && let Some(first_group_target) = targets.iter().skip(1).find(|target| has_numbered_port(target))
     {
         let _ = writeln!(text, "assert {} can reach {first_group_target}", group.name);

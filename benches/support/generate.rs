@@ -165,7 +165,7 @@ pub fn generate(shape: Shape, seed: u64) -> GeneratedProgram {
                 Home::Block(namespace)
             };
             let name = match home {
-                Home::Shard { .. } => format!("agent-{index}"),
+                Home::Shard { .. } => format!("fleet-{index}"),
                 Home::Block(_) | Home::Outside(_) => format!("svc-{index}"),
             };
             Group { name, home }

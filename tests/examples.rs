@@ -6,13 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use common::{first_difference, npg, root};
+
+mod common;
 #[allow(dead_code)]
 #[path = "../benches/support/generate.rs"]
 mod generate;
@@ -22,14 +24,6 @@ const EXAMPLES: &[&str] = &["pci", "platform", "webshop"];
 /// The verbs a team's Role may grant on the policies it owns: never create,
 /// never `*`.
 const ALLOWED_VERBS: &[&str] = &["delete", "get", "list", "patch", "update", "watch"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn npg(current_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_npg")).args(args).current_dir(current_dir).output().expect("npg runs")
-}
 
 /// Runs npg and returns its stdout, failing the test with stderr when it exits non-zero.
 fn npg_ok(current_dir: &Path, args: &[&str]) -> String {
@@ -74,23 +68,17 @@ fn build_stream(current_dir: &Path, paths: &[&str]) -> String {
     npg_ok(current_dir, &args)
 }
 
-/// The YAML with every source line number (`file.npg:12`) replaced by `N`:
-/// formatting may move statements to other lines (a `;`-separated block
-/// becomes one member per line), and only the annotations name lines.
-fn without_line_numbers(yaml: &str) -> String {
-    let mut masked = String::with_capacity(yaml.len());
-    let mut rest = yaml;
-    while let Some(at) = rest.find(".npg:") {
-        let (before, after) = rest.split_at(at + ".npg:".len());
-        masked.push_str(before);
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 {
-            masked.push('N');
-        }
-        rest = &after[digits..];
-    }
-    masked.push_str(rest);
-    masked
+/// The YAML without the lines that name source locations (the header
+/// comment, `npg.dev/source` and `npg.dev/rules`): formatting moves statements
+/// to other lines, joins continuation lines and splits `;`-separated blocks,
+/// so those change, and nothing else may.
+fn without_source_locations(yaml: &str) -> String {
+    yaml.lines().filter(|line| !line.contains(".npg:")).map(|line| format!("{line}\n")).collect()
+}
+
+/// Fails with the first differing line rather than two whole streams.
+fn assert_same_text(expected: &str, actual: &str, what: &str) {
+    assert!(expected == actual, "{what}: output differs at {}", first_difference(expected, actual));
 }
 
 fn read_sources(dir: &Path) -> BTreeMap<String, String> {
@@ -137,10 +125,10 @@ fn formatting_is_idempotent_and_keeps_what_the_program_means() {
         let before = build_stream(original.path(), &[&folder]);
         let after = build_stream(formatted.path(), &[&folder]);
         assert!(!before.is_empty(), "examples/{example} builds to nothing");
-        assert_eq!(
-            without_line_numbers(&before),
-            without_line_numbers(&after),
-            "formatting examples/{example} changed its manifests"
+        assert_same_text(
+            &without_source_locations(&before),
+            &without_source_locations(&after),
+            &format!("formatting examples/{example} changed its manifests"),
         );
     }
 }
@@ -159,10 +147,11 @@ fn output_does_not_depend_on_the_order_files_are_given_or_found_in() {
         let mut rotated = sorted.clone();
         rotated.rotate_left(1);
         for order in [&sorted, &reversed, &rotated] {
-            assert_eq!(
-                build_stream(&root(), order),
-                from_folder,
-                "examples/{example} built from files in the order {order:?}"
+            let built = build_stream(&root(), order);
+            assert_same_text(
+                &from_folder,
+                &built,
+                &format!("examples/{example} built from files in the order {order:?}"),
             );
         }
 
@@ -170,7 +159,8 @@ fn output_does_not_depend_on_the_order_files_are_given_or_found_in() {
         let mut creation_order = files.clone();
         creation_order.reverse();
         copy_example(example, elsewhere.path(), &creation_order);
-        assert_eq!(build_stream(elsewhere.path(), &[&folder]), from_folder, "examples/{example} copied elsewhere");
+        let built = build_stream(elsewhere.path(), &[&folder]);
+        assert_same_text(&from_folder, &built, &format!("examples/{example} copied elsewhere"));
     }
 }
 

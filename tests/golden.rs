@@ -8,9 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{first_difference, npg, root};
 use npg_compiler::{Code, Severity};
+
+mod common;
 
 /// Codes no file's text can trigger: the test writes their input itself
 /// (`generated_*` tests below) and keeps only the `.diag` golden.
@@ -27,26 +30,12 @@ const EXAMPLES: &[&str] = &["pci", "platform", "webshop"];
 /// npg refuses files larger than 16 MiB; the generated input is 17 MiB.
 const OVERSIZED_FILE_BYTES: usize = 17 * 1024 * 1024;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixtures_dir() -> PathBuf {
     root().join("tests/fixtures/diagnostics")
 }
 
 fn blessing() -> bool {
     std::env::var("NPG_BLESS").is_ok_and(|value| value == "1")
-}
-
-fn npg(current_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_npg"))
-        .args(args)
-        .current_dir(current_dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("npg runs")
 }
 
 /// What a `.diag` golden holds: stderr, then a last line with the exit code.
@@ -71,26 +60,6 @@ fn check_rendering(dir: &Path, file_name: &str) -> (String, Output) {
 
 fn relative(path: &Path) -> String {
     path.strip_prefix(root()).unwrap_or(path).display().to_string()
-}
-
-/// Where two texts first part, for a failure message.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let mut expected_lines = expected.lines();
-    let mut actual_lines = actual.lines();
-    for line in 1.. {
-        match (expected_lines.next(), actual_lines.next()) {
-            (Some(want), Some(got)) if want == got => {}
-            (None, None) => return "the texts differ only in line endings".to_owned(),
-            (want, got) => {
-                return format!(
-                    "line {line}:\n  expected: {}\n  actual:   {}",
-                    want.unwrap_or("<end of text>"),
-                    got.unwrap_or("<end of text>")
-                );
-            }
-        }
-    }
-    String::new()
 }
 
 /// Compares `actual` with the golden file, or rewrites it when blessing.

@@ -1,0 +1,44 @@
+//! What the golden and example tests share: where the repository is, how to
+//! run the `npg` binary, and how to say where two texts part.
+
+#![allow(dead_code, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `npg` binary built for these tests, in `current_dir`, with colour
+/// settings of the environment removed.
+pub fn npg(current_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_npg"))
+        .args(args)
+        .current_dir(current_dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("npg runs")
+}
+
+/// Where two texts first part, line by line, for a failure message.
+pub fn first_difference(expected: &str, actual: &str) -> String {
+    let mut expected_lines = expected.lines();
+    let mut actual_lines = actual.lines();
+    let mut line = 1;
+    loop {
+        match (expected_lines.next(), actual_lines.next()) {
+            (Some(want), Some(got)) if want == got => line += 1,
+            (None, None) => return "no line differs (only line endings do)".to_owned(),
+            (want, got) => {
+                return format!(
+                    "line {line}:\n  expected: {}\n  actual:   {}",
+                    want.unwrap_or("<end of text>"),
+                    got.unwrap_or("<end of text>")
+                );
+            }
+        }
+    }
+}

@@ -16,6 +16,10 @@ use npg_compiler::{Database, Program, SourceFile};
 #[path = "support/generate.rs"]
 mod generate;
 
+/// The allocator the `npg` binary uses, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use generate::{GeneratedProgram, Shape};
 
 /// The seed every program is generated from, so runs compare like with like.

@@ -19,6 +19,11 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::outcome::{FAILURE_EXIT_CODE, Failure, Outcome};
 
+/// npg allocates many small values (names, selectors, YAML strings); mimalloc
+/// serves them markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Stack for the thread that compiles: deeply nested input must not overflow it.
 const COMPILER_STACK_BYTES: usize = 256 * 1024 * 1024;
 

@@ -19,7 +19,9 @@ struct RejectedFile {
 }
 
 pub struct LoadedProgram {
-    db: Database,
+    /// Never freed: the process ends right after the command, and freeing the
+    /// database of a large program takes longer than the OS does.
+    db: std::mem::ManuallyDrop<Database>,
     program: Program,
     files: Vec<SourceFile>,
     rejected: Vec<RejectedFile>,
@@ -41,7 +43,7 @@ impl LoadedProgram {
             }
         }
         let program = Program::new(&db, files.clone());
-        Ok(LoadedProgram { db, program, files, rejected })
+        Ok(LoadedProgram { db: std::mem::ManuallyDrop::new(db), program, files, rejected })
     }
 
     /// Every diagnostic, sorted. When a file could not be read, only those
@@ -51,7 +53,7 @@ impl LoadedProgram {
         if !self.rejected.is_empty() {
             return self.rejected.iter().map(|file| file.diagnostic.clone()).collect();
         }
-        npg_compiler::diagnostics(&self.db, self.program)
+        npg_compiler::diagnostics(&*self.db, self.program)
     }
 
     /// The manifests, or `None` when the program has errors (see [`Self::diagnostics`]).
@@ -59,14 +61,14 @@ impl LoadedProgram {
         if !self.rejected.is_empty() {
             return None;
         }
-        npg_compiler::build(&self.db, self.program).ok()
+        npg_compiler::build(&*self.db, self.program).ok()
     }
 
     /// The text of every file, for showing diagnostics in context.
     pub fn sources(&self) -> Sources<'_> {
         let mut sources = Sources::default();
         for file in &self.files {
-            sources.insert(file.path(&self.db), file.text(&self.db));
+            sources.insert(file.path(&*self.db), file.text(&*self.db));
         }
         for file in &self.rejected {
             if let Some(text) = &file.shown_text {

@@ -79,6 +79,40 @@ impl Database {
     }
 }
 
+impl Database {
+    /// Parses and checks the program's files on every core, so that the queries
+    /// asked next find them done. Files are independent until the model is
+    /// assembled: first each file is parsed and its names listed, then, once the
+    /// symbol table exists, each file is checked.
+    pub fn check_files_in_parallel(&self, program: Program) {
+        let files = sorted_files(self, program).clone();
+        let workers = std::thread::available_parallelism().map_or(1, usize::from).min(files.len());
+        if workers < 2 {
+            return;
+        }
+        let chunk = files.len().div_ceil(workers);
+        let in_parallel = |task: &(dyn Fn(&Database, SourceFile) + Sync)| {
+            std::thread::scope(|scope| {
+                for part in files.chunks(chunk) {
+                    let db = self.clone();
+                    scope.spawn(move || {
+                        for &file in part {
+                            task(&db, file);
+                        }
+                    });
+                }
+            });
+        };
+        in_parallel(&|db, file| {
+            crate::resolve::file_declarations(db, file);
+        });
+        crate::resolve::symbol_table(self, program);
+        in_parallel(&|db, file| {
+            crate::check::check_file(db, program, file);
+        });
+    }
+}
+
 #[salsa::db]
 impl salsa::Database for Database {}
 

@@ -32,13 +32,14 @@ use std::sync::Arc;
 
 /// Every diagnostic of the program (syntax, names, values, warnings), sorted by
 /// file and position.
-pub fn diagnostics(db: &dyn db::Db, program: Program) -> Vec<Diagnostic> {
+pub fn diagnostics(db: &Database, program: Program) -> Vec<Diagnostic> {
+    db.check_files_in_parallel(program);
     db::program_diagnostics(db, program)
 }
 
 /// The Kubernetes manifests of a program, or its errors when it has any.
 /// Warnings do not stop a build.
-pub fn build(db: &dyn db::Db, program: Program) -> Result<Arc<Vec<Manifest>>, Vec<Diagnostic>> {
+pub fn build(db: &Database, program: Program) -> Result<Arc<Vec<Manifest>>, Vec<Diagnostic>> {
     let diagnostics = diagnostics(db, program);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics.into_iter().filter(Diagnostic::is_error).collect());

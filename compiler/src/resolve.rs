@@ -2,7 +2,7 @@
 //! that keep the names keep this query's value), the program-wide symbol table
 //! built from them, and the lookup of a reference in it.
 
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -64,20 +64,39 @@ impl DeclKey {
 /// The namespace the built-in `kube-dns` group lives in.
 pub const KUBE_SYSTEM: &str = "kube-system";
 
-/// Names npg declares itself.
-pub fn builtins() -> [(DeclKey, &'static str); 3] {
+/// A name npg declares itself, with a line describing it.
+pub struct Builtin {
+    pub key: DeclKey,
+    pub description: &'static str,
+}
+
+static BUILTINS: std::sync::LazyLock<[Builtin; 3]> = std::sync::LazyLock::new(|| {
     [
-        (
-            DeclKey::group(Some(KUBE_SYSTEM), "kube-dns"),
-            "the cluster DNS: pods labelled k8s-app=kube-dns in kube-system",
-        ),
-        (DeclKey::group(None, "cluster"), "every pod in every namespace"),
-        (DeclKey::new(Kind::Network, "world"), "every address: 0.0.0.0/0 and ::/0"),
+        Builtin {
+            key: DeclKey::group(Some(KUBE_SYSTEM), "kube-dns"),
+            description: "the cluster DNS: pods labelled k8s-app=kube-dns in kube-system",
+        },
+        Builtin { key: DeclKey::group(None, "cluster"), description: "every pod in every namespace" },
+        Builtin { key: DeclKey::new(Kind::Network, "world"), description: "every address: 0.0.0.0/0 and ::/0" },
     ]
+});
+
+/// Names npg declares itself.
+pub fn builtins() -> &'static [Builtin] {
+    BUILTINS.as_slice()
+}
+
+fn builtin_keys() -> impl Iterator<Item = &'static DeclKey> {
+    builtins().iter().map(|builtin| &builtin.key)
 }
 
 pub fn builtin_named(name: &str) -> Option<DeclKey> {
-    builtins().into_iter().map(|(key, _)| key).find(|key| key.name == name)
+    builtin_keys().find(|key| key.name == name).cloned()
+}
+
+/// Whether `key` is the built-in of that name.
+pub fn is_builtin(key: &DeclKey, name: &str) -> bool {
+    builtin_keys().any(|builtin| builtin.name == name && builtin == key)
 }
 
 /// The names one file declares, in source order.
@@ -118,11 +137,11 @@ pub fn group_key(group: &ast::GroupDecl, enclosing_namespace: Option<&str>) -> D
 
 /// Every declared name of the program, and the files declaring it (sorted by path;
 /// more than one file, or one file twice, means a duplicate).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SymbolTable {
-    declarations: BTreeMap<DeclKey, Vec<Arc<str>>>,
+    declarations: FxHashMap<DeclKey, Vec<Arc<str>>>,
     /// Every key by its bare name, for lookups of unqualified references.
-    by_name: BTreeMap<String, Vec<DeclKey>>,
+    by_name: FxHashMap<String, Vec<DeclKey>>,
 }
 
 #[salsa::tracked(returns(clone))]
@@ -136,6 +155,9 @@ pub fn symbol_table(db: &dyn Db, program: Program) -> Arc<SymbolTable> {
     for key in table.declarations.keys() {
         table.by_name.entry(key.name.clone()).or_default().push(key.clone());
     }
+    for keys in table.by_name.values_mut() {
+        keys.sort_unstable();
+    }
     Arc::new(table)
 }
 
@@ -146,12 +168,12 @@ impl SymbolTable {
     }
 
     pub fn is_declared(&self, key: &DeclKey) -> bool {
-        self.declarations.contains_key(key) || builtins().iter().any(|(builtin, _)| builtin == key)
+        self.declarations.contains_key(key) || builtin_keys().any(|builtin| builtin == key)
     }
 
     /// Every group of this name, in any namespace.
     pub fn groups_named(&self, name: &str) -> Vec<DeclKey> {
-        self.named(name).into_iter().filter(|key| key.kind == Kind::Group).collect()
+        self.named(name).filter(|key| key.kind == Kind::Group).cloned().collect()
     }
 
     pub fn is_managed_namespace(&self, name: &str) -> bool {
@@ -161,19 +183,37 @@ impl SymbolTable {
     /// Every declared key of one kind, built-ins included.
     pub fn keys_of(&self, kind: Kind) -> impl Iterator<Item = DeclKey> + '_ {
         let declared = self.declarations.keys().filter(move |key| key.kind == kind).cloned();
-        let builtin = builtins().into_iter().map(|(key, _)| key).filter(move |key| key.kind == kind);
+        let builtin = builtin_keys().filter(move |key| key.kind == kind).cloned();
         declared.chain(builtin)
     }
 
-    fn named(&self, name: &str) -> Vec<DeclKey> {
-        let mut keys = self.by_name.get(name).cloned().unwrap_or_default();
-        keys.extend(builtin_named(name));
-        keys
+    fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a DeclKey> + 'a {
+        let declared = self.by_name.get(name).into_iter().flatten();
+        let builtin =
+            builtin_keys().filter(move |key| key.name == name).map(|key: &'static DeclKey| -> &'a DeclKey { key });
+        declared.chain(builtin)
     }
 
     /// Looks up `reference` as one of the `expected` kinds. A failure is an error
     /// diagnostic with a "did you mean" fix where a close name exists.
     pub fn resolve(
+        &self,
+        reference: &Reference,
+        expected: &[Kind],
+        file: &Arc<str>,
+    ) -> Result<DeclKey, Box<Diagnostic>> {
+        if reference.namespace.is_none() {
+            let mut matching = self.named(&reference.name.text).filter(|key| expected.contains(&key.kind));
+            if let (Some(only), None) = (matching.next(), matching.next()) {
+                return Ok(only.clone());
+            }
+        }
+        self.resolve_slowly(reference, expected, file)
+    }
+
+    /// The rest of [`SymbolTable::resolve`]: qualified names, ambiguity and errors.
+    #[cold]
+    fn resolve_slowly(
         &self,
         reference: &Reference,
         expected: &[Kind],
@@ -199,8 +239,8 @@ impl SymbolTable {
             return Err(Box::new(diagnostic));
         }
         let name = &reference.name.text;
-        let found = self.named(name);
-        let matching: Vec<&DeclKey> = found.iter().filter(|key| expected.contains(&key.kind)).collect();
+        let found: Vec<&DeclKey> = self.named(name).collect();
+        let matching: Vec<&DeclKey> = found.iter().copied().filter(|key| expected.contains(&key.kind)).collect();
         match matching.as_slice() {
             [key] => Ok((*key).clone()),
             [] => {

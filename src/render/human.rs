@@ -59,14 +59,10 @@ fn write_diagnostic(
     for note in notes {
         write_note(out, style, "note", &note)?;
     }
-    let fix_line = diagnostic.fix.as_ref().and_then(fix_help);
-    if let Some(help) = &diagnostic.help
-        && fix_line.as_ref() != Some(help)
-    {
-        write_note(out, style, "help", help)?;
-    }
-    if let Some(fix_line) = fix_line {
-        write_note(out, style, "help", &fix_line)?;
+    // The help line says what to do; a fix only speaks when there is no help.
+    let help = diagnostic.help.clone().or_else(|| diagnostic.fix.as_ref().and_then(fix_help));
+    if let Some(help) = help {
+        write_note(out, style, "help", &help)?;
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! program (unused declarations, cyclic ports, DNS reachability).
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 use ipnet::IpNet;
@@ -36,9 +38,9 @@ pub fn assemble(db: &dyn Db, program: Program) -> Assembly {
 struct Assembler {
     model: Model,
     diagnostics: Vec<Diagnostic>,
-    group_ids: BTreeMap<DeclKey, GroupId>,
-    network_ids: BTreeMap<String, NetworkId>,
-    team_ids: BTreeMap<String, TeamId>,
+    group_ids: FxHashMap<DeclKey, GroupId>,
+    network_ids: FxHashMap<String, NetworkId>,
+    team_ids: FxHashMap<String, TeamId>,
 }
 
 impl Assembler {
@@ -188,7 +190,7 @@ impl Assembler {
     }
 
     fn unused(&mut self, checks: &[&FileCheck]) {
-        let used: BTreeSet<&DeclKey> = checks.iter().flat_map(|check| &check.references).collect();
+        let used: FxHashSet<&DeclKey> = checks.iter().flat_map(|check| &check.references).collect();
         for (key, location) in checks.iter().flat_map(|check| &check.declarations) {
             if key.kind == Kind::Namespace || used.contains(key) {
                 continue;

@@ -3,6 +3,8 @@
 //! of the model.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 use npg_grammar::ast::{
@@ -32,6 +34,7 @@ pub(super) fn check(db: &dyn Db, file: SourceFile, table: &SymbolTable) -> FileC
         lines: LineIndex::new(file.text(db)),
         table,
         out: FileCheck::default(),
+        references: FxHashSet::default(),
     };
     for error in &parse.errors {
         checker.syntax_error(error);
@@ -39,6 +42,9 @@ pub(super) fn check(db: &dyn Db, file: SourceFile, table: &SymbolTable) -> FileC
     for item in &parse.tree.items {
         checker.item(item);
     }
+    let mut references: Vec<DeclKey> = checker.references.into_iter().collect();
+    references.sort_unstable();
+    checker.out.references = references;
     checker.out
 }
 
@@ -47,6 +53,8 @@ struct FileChecker<'a> {
     lines: LineIndex,
     table: &'a SymbolTable,
     out: FileCheck,
+    /// Names used so far; sorted into `out.references` at the end.
+    references: FxHashSet<DeclKey>,
 }
 
 impl FileChecker<'_> {
@@ -121,7 +129,7 @@ impl FileChecker<'_> {
             .with_help("choose another name");
             self.report(diagnostic);
             return;
-        } else {
+        } else if self.table.declaring_files(&key).len() > 1 {
             let earlier_here =
                 self.out.declarations.iter().find(|(declared, _)| *declared == key).map(|(_, at)| at.clone());
             let earlier_file =
@@ -149,7 +157,7 @@ impl FileChecker<'_> {
     fn resolve(&mut self, reference: &Reference, expected: &[Kind]) -> Option<DeclKey> {
         match self.table.resolve(reference, expected, &self.file) {
             Ok(key) => {
-                self.out.references.insert(key.clone());
+                self.references.insert(key.clone());
                 Some(key)
             }
             Err(diagnostic) => {
@@ -581,7 +589,15 @@ impl FileChecker<'_> {
     }
 
     fn port(&mut self, declaration: &ast::PortDecl) {
-        self.name(&declaration.name);
+        if self.name(&declaration.name) && !declaration.name.text.bytes().any(|byte| byte.is_ascii_lowercase()) {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidName,
+                self.at(declaration.name.span),
+                format!("port name `{}` has no letter, so it reads as a port number", declaration.name.text),
+            )
+            .with_help("name the port after its service, e.g. `http` or `metrics`");
+            self.report(diagnostic);
+        }
         self.declare(DeclKey::new(Kind::Port, &declaration.name.text), &declaration.name);
         if let Some(pieces) = self.port_spec(&declaration.ports) {
             let location = self.at(declaration.name.span);
@@ -613,6 +629,10 @@ impl FileChecker<'_> {
             },
             None => None,
         };
+        let declared = DeclKey::new(Kind::Port, &item.port.text);
+        if self.table.is_declared(&declared) {
+            return self.declared_port(declared, item);
+        }
         let word = match kubernetes::parse_port_word(&item.port.text) {
             Ok(word) => word,
             Err(problem) => {
@@ -627,27 +647,29 @@ impl FileChecker<'_> {
             }
             PortWord::Range(start, end) => Some(PortPiece::Port(Port::Range { protocol: protocol_or_tcp, start, end })),
             PortWord::Name(name) => {
-                let declared = DeclKey::new(Kind::Port, &name);
-                if self.table.is_declared(&declared) {
-                    self.out.references.insert(declared);
-                    if let Some(written) = &item.protocol {
-                        let diagnostic = Diagnostic::new(
-                            Code::InvalidProtocol,
-                            self.at(written.span),
-                            format!("port `{name}` is declared with its own protocols"),
-                        )
-                        .with_help(format!("remove `/{}`, or declare another port with this protocol", written.text));
-                        self.report(diagnostic);
-                        return None;
-                    }
-                    return Some(PortPiece::Declared(name));
-                }
                 if !self.valid(item.port.span, kubernetes::check_port_name(&name)) {
                     return None;
                 }
                 Some(PortPiece::Port(Port::Named { protocol: protocol_or_tcp, name }))
             }
         }
+    }
+
+    /// A use of a `port NAME = ...` declaration, which carries its own protocols.
+    fn declared_port(&mut self, declared: DeclKey, item: &ast::PortItem) -> Option<PortPiece> {
+        let name = declared.name.clone();
+        self.references.insert(declared);
+        if let Some(written) = &item.protocol {
+            let diagnostic = Diagnostic::new(
+                Code::InvalidProtocol,
+                self.at(written.span),
+                format!("port `{name}` is declared with its own protocols"),
+            )
+            .with_help(format!("remove `/{}`, or declare another port with this protocol", written.text));
+            self.report(diagnostic);
+            return None;
+        }
+        Some(PortPiece::Declared(name))
     }
 
     fn network(&mut self, declaration: &ast::NetworkDecl) {
@@ -731,10 +753,7 @@ impl FileChecker<'_> {
         if source.kind != Kind::Group || target.kind != Kind::Group || is_kube_dns(target) {
             return;
         }
-        if target.namespace.is_none()
-            && target.name == "cluster"
-            && resolve::builtin_named("cluster").as_ref() == Some(target)
-        {
+        if resolve::is_builtin(target, "cluster") {
             let diagnostic = Diagnostic::new(
                 Code::HalfNotWritten,
                 self.at(span),
@@ -787,7 +806,7 @@ fn placement_span(placement: &ast::Placement) -> Span {
 }
 
 fn is_kube_dns(key: &DeclKey) -> bool {
-    resolve::builtin_named("kube-dns").as_ref() == Some(key)
+    resolve::is_builtin(key, "kube-dns")
 }
 
 /// The ports a rule to `kube-dns` gets when it names none.

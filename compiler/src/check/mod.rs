@@ -6,7 +6,6 @@ mod assemble;
 mod file;
 pub mod kubernetes;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use npg_grammar::Span;
@@ -31,8 +30,8 @@ pub struct FileCheck {
     pub rules: Vec<RuleDraft>,
     /// Every name this file declares, where its name is written.
     pub declarations: Vec<(DeclKey, Location)>,
-    /// Every declared name this file uses.
-    pub references: BTreeSet<DeclKey>,
+    /// Every declared name this file uses, sorted, each once.
+    pub references: Vec<DeclKey>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -37,7 +37,8 @@ pub struct Model {
     pub groups: Vec<Group>,
     pub networks: Vec<Network>,
     pub teams: Vec<Team>,
-    /// One entry per (rule, target), in a deterministic order (by source, then target).
+    /// One entry per (rule, target), in source order: files sorted by path, then
+    /// position, so the order never depends on how files were found.
     pub rules: Vec<Rule>,
 }
 

@@ -39,24 +39,24 @@ impl fmt::Display for Kind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeclKey {
     pub kind: Kind,
-    pub namespace: Option<String>,
-    pub name: String,
+    pub namespace: Option<Arc<str>>,
+    pub name: Arc<str>,
 }
 
 impl DeclKey {
     pub fn new(kind: Kind, name: &str) -> DeclKey {
-        DeclKey { kind, namespace: None, name: name.to_owned() }
+        DeclKey { kind, namespace: None, name: name.into() }
     }
 
     pub fn group(namespace: Option<&str>, name: &str) -> DeclKey {
-        DeclKey { kind: Kind::Group, namespace: namespace.map(str::to_owned), name: name.to_owned() }
+        DeclKey { kind: Kind::Group, namespace: namespace.map(Arc::from), name: name.into() }
     }
 
     /// How a user writes it: `shop/frontend`, `http`.
     pub fn display_name(&self) -> String {
         match &self.namespace {
             Some(namespace) => format!("{namespace}/{}", self.name),
-            None => self.name.clone(),
+            None => self.name.to_string(),
         }
     }
 }
@@ -91,12 +91,12 @@ fn builtin_keys() -> impl Iterator<Item = &'static DeclKey> {
 }
 
 pub fn builtin_named(name: &str) -> Option<DeclKey> {
-    builtin_keys().find(|key| key.name == name).cloned()
+    builtin_keys().find(|key| &*key.name == name).cloned()
 }
 
 /// Whether `key` is the built-in of that name.
 pub fn is_builtin(key: &DeclKey, name: &str) -> bool {
-    builtin_keys().any(|builtin| builtin.name == name && builtin == key)
+    builtin_keys().any(|builtin| &*builtin.name == name && builtin == key)
 }
 
 /// The names one file declares, in source order.
@@ -141,7 +141,7 @@ pub fn group_key(group: &ast::GroupDecl, enclosing_namespace: Option<&str>) -> D
 pub struct SymbolTable {
     declarations: FxHashMap<DeclKey, Vec<Arc<str>>>,
     /// Every key by its bare name, for lookups of unqualified references.
-    by_name: FxHashMap<String, Vec<DeclKey>>,
+    by_name: FxHashMap<Arc<str>, Vec<DeclKey>>,
 }
 
 #[salsa::tracked(returns(clone))]
@@ -190,7 +190,7 @@ impl SymbolTable {
     fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a DeclKey> + 'a {
         let declared = self.by_name.get(name).into_iter().flatten();
         let builtin =
-            builtin_keys().filter(move |key| key.name == name).map(|key: &'static DeclKey| -> &'a DeclKey { key });
+            builtin_keys().filter(move |key| &*key.name == name).map(|key: &'static DeclKey| -> &'a DeclKey { key });
         declared.chain(builtin)
     }
 
@@ -254,7 +254,7 @@ impl SymbolTable {
                     return Err(Box::new(diagnostic));
                 }
                 let candidates: Vec<String> =
-                    expected.iter().flat_map(|&kind| self.keys_of(kind)).map(|key| key.name).collect();
+                    expected.iter().flat_map(|&kind| self.keys_of(kind)).map(|key| key.name.to_string()).collect();
                 let nouns: Vec<String> = expected.iter().map(Kind::to_string).collect();
                 let diagnostic =
                     Diagnostic::new(Code::UnknownName, location, format!("unknown {} `{name}`", nouns.join(" or ")))

@@ -136,7 +136,7 @@ impl Assembler {
     fn endpoint(&self, key: &DeclKey) -> Option<Endpoint> {
         match key.kind {
             Kind::Group => self.group_ids.get(key).copied().map(Endpoint::Group),
-            Kind::Network => self.network_ids.get(&key.name).copied().map(Endpoint::Network),
+            Kind::Network => self.network_ids.get(&*key.name).copied().map(Endpoint::Network),
             Kind::Namespace | Kind::Team | Kind::Port => None,
         }
     }
@@ -184,8 +184,6 @@ impl Assembler {
             }
             rules.push(Rule { source, target, ports: port_set, origin: draft.origin.clone() });
         }
-        rules.sort_by(|a, b| (a.source, a.target, &a.ports, &a.origin).cmp(&(b.source, b.target, &b.ports, &b.origin)));
-        rules.dedup();
         self.model.rules = rules;
     }
 

@@ -669,7 +669,7 @@ impl FileChecker<'_> {
             self.report(diagnostic);
             return None;
         }
-        Some(PortPiece::Declared(name))
+        Some(PortPiece::Declared(name.to_string()))
     }
 
     fn network(&mut self, declaration: &ast::NetworkDecl) {

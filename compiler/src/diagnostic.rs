@@ -96,6 +96,24 @@ impl Diagnostic {
         self
     }
 
+    /// A parser error as a diagnostic: its code, and what was expected as the label.
+    pub fn from_syntax_error(file: Arc<str>, error: &npg_grammar::SyntaxError) -> Diagnostic {
+        use npg_grammar::SyntaxErrorKind;
+        let code = match error.kind {
+            SyntaxErrorKind::UnexpectedToken => Code::UnexpectedToken,
+            SyntaxErrorKind::UnexpectedEnd => Code::UnexpectedEnd,
+            SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
+            SyntaxErrorKind::UnterminatedString => Code::UnterminatedString,
+            SyntaxErrorKind::TooManyErrors => Code::TooManySyntaxErrors,
+        };
+        let diagnostic = Diagnostic::new(code, Location { file, span: error.span }, error.message.clone());
+        match error.expected.as_slice() {
+            [] => diagnostic,
+            [only] => diagnostic.with_label(format!("expected {only}")),
+            [first @ .., last] => diagnostic.with_label(format!("expected {} or {last}", first.join(", "))),
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -248,6 +266,20 @@ impl serde::Serialize for Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_errors_become_diagnostics_with_what_was_expected() {
+        let error = npg_grammar::SyntaxError {
+            kind: npg_grammar::SyntaxErrorKind::UnexpectedToken,
+            span: Span::new(3, 5),
+            message: "unexpected `:`".into(),
+            expected: vec!["`=`".into(), "`{`".into(), "a name".into()],
+        };
+        let diagnostic = Diagnostic::from_syntax_error("a.npg".into(), &error);
+        assert_eq!(diagnostic.code, Code::UnexpectedToken);
+        assert_eq!(diagnostic.primary.location.span, Span::new(3, 5));
+        assert_eq!(diagnostic.primary.message, "expected `=`, `{` or a name");
+    }
 
     #[test]
     fn codes_are_unique_and_well_formed() {

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use npg_compiler::diagnostic::Location;
-use npg_compiler::{Code, Database, Diagnostic, Program, SourceFile};
-use npg_grammar::{SyntaxError, SyntaxErrorKind};
+use npg_compiler::Diagnostic;
 
 use crate::cli::FmtArgs;
 use crate::commands::{report_on_stderr, write_stdout};
@@ -38,7 +36,7 @@ pub fn run(args: &FmtArgs, color: bool) -> Result<Outcome, Failure> {
                 changed.push(file.name.clone());
             }
             Err(errors) => {
-                diagnostics.extend(syntax_diagnostics(&file.name, &text, &errors));
+                diagnostics.extend(errors.iter().map(|error| Diagnostic::from_syntax_error(file.name.clone(), error)));
                 shown_texts.push((file.name.clone(), text));
             }
         }
@@ -56,68 +54,4 @@ pub fn run(args: &FmtArgs, color: bool) -> Result<Outcome, Failure> {
     }
     let problems = !diagnostics.is_empty() || (args.check && !changed.is_empty());
     Ok(if problems { Outcome::Problems } else { Outcome::Clean })
-}
-
-/// The syntax errors of one file as the compiler reports them (so `fmt` and
-/// `check` say the same thing), or, when the compiler has none to give, as
-/// diagnostics made here from the parser's errors.
-fn syntax_diagnostics(name: &Arc<str>, text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
-    let db = Database::default();
-    let file = SourceFile::new(&db, name.clone(), text.to_owned());
-    let program = Program::new(&db, vec![file]);
-    let from_compiler: Vec<Diagnostic> = npg_compiler::diagnostics(&db, program)
-        .into_iter()
-        .filter(|diagnostic| is_syntax_code(diagnostic.code))
-        .collect();
-    if !from_compiler.is_empty() {
-        return from_compiler;
-    }
-    errors.iter().map(|error| syntax_diagnostic(name, error)).collect()
-}
-
-fn is_syntax_code(code: Code) -> bool {
-    matches!(
-        code,
-        Code::UnexpectedToken
-            | Code::UnexpectedEnd
-            | Code::InvalidCharacter
-            | Code::UnterminatedString
-            | Code::TooManySyntaxErrors
-    )
-}
-
-fn syntax_diagnostic(name: &Arc<str>, error: &SyntaxError) -> Diagnostic {
-    let code = match error.kind {
-        SyntaxErrorKind::UnexpectedToken => Code::UnexpectedToken,
-        SyntaxErrorKind::UnexpectedEnd => Code::UnexpectedEnd,
-        SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
-        SyntaxErrorKind::UnterminatedString => Code::UnterminatedString,
-        SyntaxErrorKind::TooManyErrors => Code::TooManySyntaxErrors,
-    };
-    let diagnostic = Diagnostic::new(code, Location { file: name.clone(), span: error.span }, error.message.clone());
-    match error.expected.as_slice() {
-        [] => diagnostic,
-        [only] => diagnostic.with_label(format!("expected {only}")),
-        [first @ .., last] => diagnostic.with_label(format!("expected {} or {last}", first.join(", "))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use npg_grammar::Span;
-
-    #[test]
-    fn parser_errors_become_diagnostics_with_what_was_expected() {
-        let error = SyntaxError {
-            kind: SyntaxErrorKind::UnexpectedToken,
-            span: Span::new(3, 5),
-            message: "unexpected `:`".into(),
-            expected: vec!["`=`".into(), "`{`".into(), "a name".into()],
-        };
-        let diagnostic = syntax_diagnostic(&"a.npg".into(), &error);
-        assert_eq!(diagnostic.code, Code::UnexpectedToken);
-        assert_eq!(diagnostic.primary.location.span, Span::new(3, 5));
-        assert_eq!(diagnostic.primary.message, "expected `=`, `{` or a name");
-    }
 }

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
+use npg_grammar::Span;
 use npg_grammar::ast::{
     self, AssertKind, GroupBody, GroupMember, Item, LabelsBlock, NamespaceMember, PortSpec, Reference, RuleSource,
     SelectorTermKind, TeamMember, Word,
 };
-use npg_grammar::{Span, SyntaxErrorKind};
 
 use super::kubernetes::{self, PortWord, Problem};
 use super::{FileCheck, GroupDraft, NamespaceDraft, PortDraft, PortPiece, RuleDraft, RulePorts, location};
@@ -97,19 +97,7 @@ impl FileChecker<'_> {
     }
 
     fn syntax_error(&mut self, error: &npg_grammar::SyntaxError) {
-        let code = match error.kind {
-            SyntaxErrorKind::UnexpectedToken => Code::UnexpectedToken,
-            SyntaxErrorKind::UnexpectedEnd => Code::UnexpectedEnd,
-            SyntaxErrorKind::InvalidCharacter => Code::InvalidCharacter,
-            SyntaxErrorKind::UnterminatedString => Code::UnterminatedString,
-            SyntaxErrorKind::TooManyErrors => Code::TooManySyntaxErrors,
-        };
-        let mut diagnostic = Diagnostic::new(code, self.at(error.span), error.message.clone());
-        match error.expected.as_slice() {
-            [] => {}
-            [only] => diagnostic = diagnostic.with_label(format!("expected {only}")),
-            several => diagnostic = diagnostic.with_label(format!("expected one of {}", several.join(", "))),
-        }
+        let diagnostic = Diagnostic::from_syntax_error(self.file.clone(), error);
         self.report(diagnostic);
     }
 

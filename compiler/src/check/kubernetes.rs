@@ -564,16 +564,7 @@ pub fn check_subject_name(kind: &str, name: &str) -> Result<(), Problem> {
 
 /// `value` as an npg string literal: in double quotes, with `"` and `\` escaped.
 fn string_literal(value: &str) -> String {
-    let mut literal = String::with_capacity(value.len() + 2);
-    literal.push('"');
-    for character in value.chars() {
-        if matches!(character, '"' | '\\') {
-            literal.push('\\');
-        }
-        literal.push(character);
-    }
-    literal.push('"');
-    literal
+    npg_grammar::lexer::escape(value)
 }
 
 /// A service account `namespace/name`: the namespace a DNS-1123 label, the name a

@@ -53,7 +53,7 @@ impl LoadedProgram {
         if !self.rejected.is_empty() {
             return self.rejected.iter().map(|file| file.diagnostic.clone()).collect();
         }
-        npg_compiler::diagnostics(&*self.db, self.program)
+        npg_compiler::diagnostics(&self.db, self.program)
     }
 
     /// The manifests, or `None` when the program has errors (see [`Self::diagnostics`]).
@@ -61,7 +61,7 @@ impl LoadedProgram {
         if !self.rejected.is_empty() {
             return None;
         }
-        npg_compiler::build(&*self.db, self.program).ok()
+        npg_compiler::build(&self.db, self.program).ok()
     }
 
     /// The text of every file, for showing diagnostics in context.

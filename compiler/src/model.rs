@@ -101,6 +101,23 @@ pub struct Group {
     pub source: Option<SourceLine>,
 }
 
+impl Group {
+    /// The group npg declares itself under this built-in's name.
+    pub fn builtin(builtin: BuiltinGroup) -> Group {
+        let (name, placement, selector) = match builtin {
+            BuiltinGroup::KubeDns => (
+                "kube-dns",
+                Placement::Namespace("kube-system".to_owned()),
+                LabelSelector {
+                    requirements: vec![Requirement::Equals { key: "k8s-app".to_owned(), value: "kube-dns".to_owned() }],
+                },
+            ),
+            BuiltinGroup::Cluster => ("cluster", Placement::Any, LabelSelector::everything()),
+        };
+        Group { name: name.to_owned(), placement, selector, owner: None, builtin: Some(builtin), source: None }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuiltinGroup {
     /// `kube-dns`: `k8s-app=kube-dns` in `kube-system`, default ports 53/udp and 53/tcp.

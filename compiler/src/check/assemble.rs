@@ -13,8 +13,8 @@ use super::{FileCheck, PortPiece, RulePorts, check_file};
 use crate::db::{self, Db, Program};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    AddressBlock, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, Model, Network, NetworkId, Placement, Port,
-    PortSet, Requirement, Rule, TeamId,
+    AddressBlock, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId, Placement, Port, PortSet, Rule,
+    TeamId,
 };
 use crate::resolve::{self, DeclKey, Kind};
 
@@ -283,30 +283,8 @@ fn expand<'a>(
 
 fn builtin_groups() -> BTreeMap<DeclKey, Group> {
     let mut groups = BTreeMap::new();
-    groups.insert(
-        DeclKey::group(Some(resolve::KUBE_SYSTEM), "kube-dns"),
-        Group {
-            name: "kube-dns".to_owned(),
-            placement: Placement::Namespace(resolve::KUBE_SYSTEM.to_owned()),
-            selector: LabelSelector {
-                requirements: vec![Requirement::Equals { key: "k8s-app".to_owned(), value: "kube-dns".to_owned() }],
-            },
-            owner: None,
-            builtin: Some(BuiltinGroup::KubeDns),
-            source: None,
-        },
-    );
-    groups.insert(
-        DeclKey::group(None, "cluster"),
-        Group {
-            name: "cluster".to_owned(),
-            placement: Placement::Any,
-            selector: LabelSelector::everything(),
-            owner: None,
-            builtin: Some(BuiltinGroup::Cluster),
-            source: None,
-        },
-    );
+    groups.insert(DeclKey::group(Some(resolve::KUBE_SYSTEM), "kube-dns"), Group::builtin(BuiltinGroup::KubeDns));
+    groups.insert(DeclKey::group(None, "cluster"), Group::builtin(BuiltinGroup::Cluster));
     groups
 }
 

@@ -80,25 +80,11 @@ impl ModelBuilder {
     }
 
     pub(crate) fn kube_dns(&mut self) -> GroupId {
-        self.push_group(Group {
-            name: "kube-dns".to_owned(),
-            placement: Placement::Namespace("kube-system".to_owned()),
-            selector: selector_of("k8s-app=kube-dns"),
-            owner: None,
-            builtin: Some(BuiltinGroup::KubeDns),
-            source: None,
-        })
+        self.push_group(Group::builtin(BuiltinGroup::KubeDns))
     }
 
     pub(crate) fn cluster(&mut self) -> GroupId {
-        self.push_group(Group {
-            name: "cluster".to_owned(),
-            placement: Placement::Any,
-            selector: LabelSelector::everything(),
-            owner: None,
-            builtin: Some(BuiltinGroup::Cluster),
-            source: None,
-        })
+        self.push_group(Group::builtin(BuiltinGroup::Cluster))
     }
 
     fn push_group(&mut self, group: Group) -> GroupId {

@@ -2,7 +2,8 @@
 //! namespace, and `npg-<group>` per group and namespace it lives in, holding the
 //! egress half of its rules and the ingress half of rules that reach it, merged per peer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -11,8 +12,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as KubeSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::peers::{Peer, endpoint_peers, managed_homes};
-use super::selectors::kubernetes_selector;
+use super::peers::{NamespaceIndex, Peer, Peers};
 use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
 use crate::model::{
     BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule, SourceLine, TeamId,
@@ -43,11 +43,12 @@ pub(super) fn network_policies(model: &Model) -> Vec<OwnedPolicy> {
         policies.extend(default_deny(namespace));
         policies.extend(allow_internal(namespace));
     }
-    for ((namespace, group), plan) in plan_group_policies(model) {
-        let (Some(namespace), Some(group)) = (model.namespace(&namespace), model.group(group)) else {
+    let peers = Peers::new(model);
+    for ((namespace, group_id), plan) in plan_group_policies(model, &peers) {
+        let (Some(namespace), Some(group)) = (peers.namespace(namespace), model.group(group_id)) else {
             continue;
         };
-        policies.extend(group_policy(namespace, group, plan));
+        policies.extend(group_policy(&peers, namespace, (group_id, group), plan));
     }
     policies
 }
@@ -114,10 +115,11 @@ fn namespace_policy(namespace: &ManagedNamespace, name: &str, spec: NetworkPolic
 
 /// What one group's policy in one namespace allows, merged per peer.
 #[derive(Default)]
-struct GroupPlan {
+struct GroupPlan<'m> {
     ingress: BTreeMap<Peer, PortSet>,
     egress: BTreeMap<Peer, PortSet>,
-    origins: BTreeSet<SourceLine>,
+    /// The rules behind the policy, once or more each.
+    origins: Vec<&'m SourceLine>,
 }
 
 #[derive(Clone, Copy)]
@@ -135,20 +137,20 @@ impl Direction {
     }
 }
 
-/// Both halves of every rule, keyed by (namespace name, group). The egress half
+/// Both halves of every rule, keyed by (namespace, group). The egress half
 /// belongs to the source group, the ingress half to the target group; networks and
 /// the built-in `cluster` have no policy of their own.
-fn plan_group_policies(model: &Model) -> BTreeMap<(String, GroupId), GroupPlan> {
+fn plan_group_policies<'m>(model: &'m Model, peers: &Peers<'m>) -> BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>> {
     let mut plans = BTreeMap::new();
     for rule in &model.rules {
         if rule.ports.is_empty() {
             continue;
         }
         if let Endpoint::Group(source) = rule.source {
-            add_half(model, &mut plans, rule, source, rule.target, Direction::Egress);
+            add_half(model, peers, &mut plans, rule, source, rule.target, Direction::Egress);
         }
         if let Endpoint::Group(target) = rule.target {
-            add_half(model, &mut plans, rule, target, rule.source, Direction::Ingress);
+            add_half(model, peers, &mut plans, rule, target, rule.source, Direction::Ingress);
         }
     }
     plans
@@ -157,10 +159,11 @@ fn plan_group_policies(model: &Model) -> BTreeMap<(String, GroupId), GroupPlan> 
 /// Adds one half of `rule` to the policies of `owner` in each managed namespace it
 /// lives in. A direction the namespace does not isolate is open already, so its
 /// half would only close it.
-fn add_half(
-    model: &Model,
-    plans: &mut BTreeMap<(String, GroupId), GroupPlan>,
-    rule: &Rule,
+fn add_half<'m>(
+    model: &'m Model,
+    peers: &Peers<'m>,
+    plans: &mut BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>>,
+    rule: &'m Rule,
     owner: GroupId,
     other_end: Endpoint,
     direction: Direction,
@@ -171,36 +174,47 @@ fn add_half(
     if group.builtin == Some(BuiltinGroup::Cluster) {
         return;
     }
-    for namespace in managed_homes(model, group) {
-        if !direction.is_isolated_in(namespace) {
+    for &home in peers.homes(owner) {
+        if !peers.namespace(home).is_some_and(|namespace| direction.is_isolated_in(namespace)) {
             continue;
         }
-        let peers = endpoint_peers(model, other_end, &namespace.name);
-        if peers.is_empty() {
+        let mut other_peers = peers.endpoint_peers(other_end, home).peekable();
+        if other_peers.peek().is_none() {
             continue;
         }
-        let plan: &mut GroupPlan = plans.entry((namespace.name.clone(), owner)).or_default();
+        let plan: &mut GroupPlan = plans.entry((home, owner)).or_default();
         let entries = match direction {
             Direction::Ingress => &mut plan.ingress,
             Direction::Egress => &mut plan.egress,
         };
-        for peer in peers {
-            let ports = match entries.get(&peer) {
-                Some(earlier) => earlier.union(&rule.ports),
-                None => rule.ports.normalized(),
-            };
-            entries.insert(peer, ports);
+        for peer in other_peers {
+            match entries.entry(peer) {
+                Entry::Vacant(entry) => {
+                    entry.insert(rule.ports.normalized());
+                }
+                // Equal sets are normalized already, and a union with itself changes nothing.
+                Entry::Occupied(entry) if *entry.get() == rule.ports => {}
+                Entry::Occupied(mut entry) => {
+                    let merged = entry.get().union(&rule.ports);
+                    entry.insert(merged);
+                }
+            }
         }
-        plan.origins.insert(rule.origin.clone());
+        plan.origins.push(&rule.origin);
     }
 }
 
-fn group_policy(namespace: &ManagedNamespace, group: &Group, plan: GroupPlan) -> Option<OwnedPolicy> {
+fn group_policy(
+    peers: &Peers,
+    namespace: &ManagedNamespace,
+    (group_id, group): (GroupId, &Group),
+    plan: GroupPlan,
+) -> Option<OwnedPolicy> {
     let ingress: Vec<NetworkPolicyIngressRule> = plan
         .ingress
         .iter()
         .map(|(peer, ports)| NetworkPolicyIngressRule {
-            from: Some(vec![peer.to_kubernetes()]),
+            from: Some(vec![peers.to_kubernetes(*peer)]),
             ports: port_entries(ports),
         })
         .collect();
@@ -208,7 +222,7 @@ fn group_policy(namespace: &ManagedNamespace, group: &Group, plan: GroupPlan) ->
         .egress
         .iter()
         .map(|(peer, ports)| NetworkPolicyEgressRule {
-            to: Some(vec![peer.to_kubernetes()]),
+            to: Some(vec![peers.to_kubernetes(*peer)]),
             ports: port_entries(ports),
         })
         .collect();
@@ -217,10 +231,13 @@ fn group_policy(namespace: &ManagedNamespace, group: &Group, plan: GroupPlan) ->
     }
 
     let name = group_policy_name(group);
-    let origins: Vec<String> = plan.origins.iter().map(ToString::to_string).collect();
+    let mut origins = plan.origins;
+    origins.sort_unstable();
+    origins.dedup();
+    let origins: Vec<String> = origins.into_iter().map(ToString::to_string).collect();
     let source = group.source.as_ref().unwrap_or(&namespace.source);
     let spec = NetworkPolicySpec {
-        pod_selector: Some(kubernetes_selector(&group.selector)),
+        pod_selector: Some(peers.pod_selector(group_id)),
         policy_types: Some(policy_types(!ingress.is_empty(), !egress.is_empty())),
         ingress: (!ingress.is_empty()).then_some(ingress),
         egress: (!egress.is_empty()).then_some(egress),

@@ -20,6 +20,7 @@ pub mod emit;
 pub mod line_index;
 pub mod lower;
 pub mod model;
+mod parallel;
 pub mod ports;
 pub mod resolve;
 pub mod suggest;

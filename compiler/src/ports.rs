@@ -34,9 +34,28 @@ impl PortSet {
     /// The same ports, normalized (sorted, ranges merged, names once).
     pub fn normalized(&self) -> PortSet {
         match self {
-            PortSet::All => PortSet::All,
-            PortSet::Only(ports) => PortSet::Only(normalize(ports.iter().cloned())),
+            PortSet::Only(ports) if !self.is_normalized() => PortSet::Only(normalize(ports.iter().cloned())),
+            _ => self.clone(),
         }
+    }
+
+    /// Whether the set is normalized already, as the model keeps every set:
+    /// sorted, ranges of one protocol apart from each other, each name once.
+    pub fn is_normalized(&self) -> bool {
+        let PortSet::Only(ports) = self else {
+            return true;
+        };
+        let ranges_read_upwards =
+            ports.iter().all(|port| !matches!(port, Port::Range { start, end, .. } if start > end));
+        ranges_read_upwards
+            && ports.windows(2).all(|pair| match pair {
+                [
+                    Port::Range { protocol: first, end, .. },
+                    Port::Range { protocol: second, start, .. },
+                ] if first == second => u32::from(*end) + 1 < u32::from(*start),
+                [first, second] => first < second,
+                _ => true,
+            })
     }
 
     /// Every port of either set, normalized. `All` absorbs everything.
@@ -179,6 +198,20 @@ mod tests {
     }
 
     #[test]
+    fn a_set_knows_whether_it_is_normalized() {
+        assert!(PortSet::All.is_normalized());
+        assert!(only(vec![Port::range(Tcp, 80, 90), Port::single(Udp, 53), Port::named(Tcp, "http")]).is_normalized());
+        let unsorted = PortSet::Only(vec![Port::single(Tcp, 443), Port::single(Tcp, 80)]);
+        let touching = PortSet::Only(vec![Port::single(Tcp, 80), Port::single(Tcp, 81)]);
+        let twice = PortSet::Only(vec![Port::named(Tcp, "http"), Port::named(Tcp, "http")]);
+        let reversed = PortSet::Only(vec![Port::Range { protocol: Tcp, start: 90, end: 80 }]);
+        let name_first = PortSet::Only(vec![Port::named(Tcp, "http"), Port::single(Tcp, 80)]);
+        for set in [unsorted, touching, twice, reversed, name_first] {
+            assert!(!set.is_normalized(), "{set:?}");
+        }
+    }
+
+    #[test]
     fn union_merges_ports_of_both_sets() {
         let web = only(vec![Port::single(Tcp, 80)]);
         let more = only(vec![Port::range(Tcp, 81, 90), Port::named(Tcp, "http")]);
@@ -254,6 +287,14 @@ mod tests {
                         prop_assert!(u32::from(*end) + 1 < u32::from(*start));
                     }
                 }
+            }
+
+            #[test]
+            fn a_set_is_normalized_exactly_when_normalizing_changes_nothing(
+                ports in prop::collection::vec(port(), 0..8),
+            ) {
+                let unchanged = normalize(ports.iter().cloned()) == ports;
+                prop_assert_eq!(PortSet::Only(ports).is_normalized(), unchanged);
             }
 
             #[test]

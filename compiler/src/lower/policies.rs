@@ -2,8 +2,10 @@
 //! namespace, and `npg-<group>` per group and namespace it lives in, holding the
 //! egress half of its rules and the ingress half of rules that reach it, merged per peer.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::fmt::Write as _;
 
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -14,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::peers::{NamespaceIndex, Peer, Peers};
 use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
+use crate::parallel;
 use crate::model::{
     BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule, SourceLine, TeamId,
 };
@@ -44,12 +47,14 @@ pub(super) fn network_policies(model: &Model) -> Vec<OwnedPolicy> {
         policies.extend(allow_internal(namespace));
     }
     let peers = Peers::new(model);
-    for ((namespace, group_id), plan) in plan_group_policies(model, &peers) {
-        let (Some(namespace), Some(group)) = (peers.namespace(namespace), model.group(group_id)) else {
-            continue;
+    let plans: Vec<_> = plan_group_policies(model, &peers).into_iter().collect();
+    let group_policies = parallel::map(&plans, |((namespace, group_id), plan)| {
+        let (Some(namespace), Some(group)) = (peers.namespace(*namespace), model.group(*group_id)) else {
+            return None;
         };
-        policies.extend(group_policy(&peers, namespace, (group_id, group), plan));
-    }
+        group_policy(&peers, namespace, (*group_id, group), plan)
+    });
+    policies.extend(group_policies.into_iter().flatten());
     policies
 }
 
@@ -116,8 +121,8 @@ fn namespace_policy(namespace: &ManagedNamespace, name: &str, spec: NetworkPolic
 /// What one group's policy in one namespace allows, merged per peer.
 #[derive(Default)]
 struct GroupPlan<'m> {
-    ingress: BTreeMap<Peer, PortSet>,
-    egress: BTreeMap<Peer, PortSet>,
+    ingress: BTreeMap<Peer, Cow<'m, PortSet>>,
+    egress: BTreeMap<Peer, Cow<'m, PortSet>>,
     /// The rules behind the policy, once or more each.
     origins: Vec<&'m SourceLine>,
 }
@@ -189,14 +194,17 @@ fn add_half<'m>(
         };
         for peer in other_peers {
             match entries.entry(peer) {
+                Entry::Vacant(entry) if rule.ports.is_normalized() => {
+                    entry.insert(Cow::Borrowed(&rule.ports));
+                }
                 Entry::Vacant(entry) => {
-                    entry.insert(rule.ports.normalized());
+                    entry.insert(Cow::Owned(rule.ports.normalized()));
                 }
                 // Equal sets are normalized already, and a union with itself changes nothing.
-                Entry::Occupied(entry) if *entry.get() == rule.ports => {}
+                Entry::Occupied(entry) if **entry.get() == rule.ports => {}
                 Entry::Occupied(mut entry) => {
                     let merged = entry.get().union(&rule.ports);
-                    entry.insert(merged);
+                    entry.insert(Cow::Owned(merged));
                 }
             }
         }
@@ -208,7 +216,7 @@ fn group_policy(
     peers: &Peers,
     namespace: &ManagedNamespace,
     (group_id, group): (GroupId, &Group),
-    plan: GroupPlan,
+    plan: &GroupPlan,
 ) -> Option<OwnedPolicy> {
     let ingress: Vec<NetworkPolicyIngressRule> = plan
         .ingress
@@ -231,10 +239,15 @@ fn group_policy(
     }
 
     let name = group_policy_name(group);
-    let mut origins = plan.origins;
+    let mut origins = plan.origins.clone();
     origins.sort_unstable();
     origins.dedup();
-    let origins: Vec<String> = origins.into_iter().map(ToString::to_string).collect();
+    let mut rules = String::new();
+    for (index, origin) in origins.into_iter().enumerate() {
+        let separator = if index == 0 { "" } else { ", " };
+        // Writing to a String cannot fail.
+        let _ = write!(rules, "{separator}{origin}");
+    }
     let source = group.source.as_ref().unwrap_or(&namespace.source);
     let spec = NetworkPolicySpec {
         pod_selector: Some(peers.pod_selector(group_id)),
@@ -246,7 +259,7 @@ fn group_policy(
         namespace: namespace.name.clone(),
         owner: group.owner.or(namespace.owner),
         policy: NetworkPolicy {
-            metadata: object_meta(&name, &namespace.name, (GROUP_LABEL, &group.name), source, Some(origins.join(", "))),
+            metadata: object_meta(&name, &namespace.name, (GROUP_LABEL, &group.name), source, Some(rules)),
             spec: Some(spec),
         },
         name,

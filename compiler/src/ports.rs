@@ -49,10 +49,11 @@ impl PortSet {
             ports.iter().all(|port| !matches!(port, Port::Range { start, end, .. } if start > end));
         ranges_read_upwards
             && ports.windows(2).all(|pair| match pair {
-                [
-                    Port::Range { protocol: first, end, .. },
-                    Port::Range { protocol: second, start, .. },
-                ] if first == second => u32::from(*end) + 1 < u32::from(*start),
+                [Port::Range { protocol: first, end, .. }, Port::Range { protocol: second, start, .. }]
+                    if first == second =>
+                {
+                    u32::from(*end) + 1 < u32::from(*start)
+                }
                 [first, second] => first < second,
                 _ => true,
             })

@@ -78,9 +78,17 @@ impl KubeObject {
 /// Every object the model asks for: NetworkPolicies, then a Role and RoleBinding
 /// per owning team and namespace. The order is deterministic; emission sorts anyway.
 pub fn kubernetes_objects(model: &Model) -> Vec<KubeObject> {
-    let policies = policies::network_policies(model);
-    let access = rbac::team_access(model, &policies);
-    policies.into_iter().map(|owned| KubeObject::NetworkPolicy(owned.policy)).chain(access).collect()
+    map_objects(model, |object| object)
+}
+
+/// What `finish` makes of each object the model asks for, in the order of
+/// [`kubernetes_objects`]. Objects are built on every available core and each is
+/// handed to `finish` on the core that built it, then dropped: the objects of a
+/// big program never all exist at once.
+pub fn map_objects<T: Send>(model: &Model, finish: impl Fn(KubeObject) -> T + Sync) -> Vec<T> {
+    let (mut results, owners) = policies::network_policies(model, &|policy| finish(KubeObject::NetworkPolicy(policy)));
+    results.extend(rbac::team_access(model, &owners, &finish));
+    results
 }
 
 /// Name, namespace, the npg labels and the provenance annotations of one object.

@@ -46,9 +46,18 @@ pub(super) enum Peer {
 enum GroupEnd {
     Cluster,
     /// In one namespace: `home` when that namespace is managed.
-    InNamespace { home: Option<NamespaceIndex>, name: Rank, pods: Rank },
-    Matching { namespaces: Rank, pods: Rank },
-    Any { pods: Rank },
+    InNamespace {
+        home: Option<NamespaceIndex>,
+        name: Rank,
+        pods: Rank,
+    },
+    Matching {
+        namespaces: Rank,
+        pods: Rank,
+    },
+    Any {
+        pods: Rank,
+    },
 }
 
 /// Everything lowering asks about groups, namespaces and networks, worked out once
@@ -235,10 +244,13 @@ impl<'m> Peers<'m> {
                 pod_selector: selector(&self.pod_selectors, pods),
                 ..NetworkPolicyPeer::default()
             },
-            Peer::Cluster => NetworkPolicyPeer { namespace_selector: every_namespace(), ..NetworkPolicyPeer::default() },
-            Peer::Addresses { block } => {
-                NetworkPolicyPeer { ip_block: self.blocks.get(block.0 as usize).cloned(), ..NetworkPolicyPeer::default() }
+            Peer::Cluster => {
+                NetworkPolicyPeer { namespace_selector: every_namespace(), ..NetworkPolicyPeer::default() }
             }
+            Peer::Addresses { block } => NetworkPolicyPeer {
+                ip_block: self.blocks.get(block.0 as usize).cloned(),
+                ..NetworkPolicyPeer::default()
+            },
         }
     }
 }

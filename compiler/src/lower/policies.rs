@@ -16,10 +16,10 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::peers::{NamespaceIndex, Peer, Peers};
 use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
-use crate::parallel;
 use crate::model::{
     BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule, SourceLine, TeamId,
 };
+use crate::parallel;
 
 /// The name of the policy that isolates a managed namespace.
 pub const DEFAULT_DENY: &str = "npg-default-deny";
@@ -33,29 +33,44 @@ pub fn group_policy_name(group: &Group) -> String {
 
 /// A NetworkPolicy and the team that may edit it.
 pub(super) struct OwnedPolicy {
-    pub(super) namespace: String,
-    pub(super) name: String,
-    pub(super) owner: Option<TeamId>,
+    pub(super) owner: PolicyOwner,
     pub(super) policy: NetworkPolicy,
 }
 
-/// Every NetworkPolicy of the model: first each namespace's own, then the groups'.
-pub(super) fn network_policies(model: &Model) -> Vec<OwnedPolicy> {
-    let mut policies = Vec::new();
-    for namespace in &model.namespaces {
-        policies.extend(default_deny(namespace));
-        policies.extend(allow_internal(namespace));
+/// Where a policy is, its name and the team that may edit it: all that RBAC
+/// needs to know of it.
+pub(super) struct PolicyOwner {
+    pub(super) namespace: String,
+    pub(super) name: String,
+    pub(super) team: Option<TeamId>,
+}
+
+impl OwnedPolicy {
+    fn finish<T>(self, finish: &impl Fn(NetworkPolicy) -> T) -> (T, PolicyOwner) {
+        (finish(self.policy), self.owner)
     }
+}
+
+/// Every NetworkPolicy of the model, each handed to `finish` on the core that
+/// built it: first each namespace's own, then the groups'. Returns what `finish`
+/// made of each, in that order, and who owns each policy.
+pub(super) fn network_policies<T: Send>(
+    model: &Model,
+    finish: &(impl Fn(NetworkPolicy) -> T + Sync),
+) -> (Vec<T>, Vec<PolicyOwner>) {
+    let namespace_policies = parallel::map(&model.namespaces, |namespace| {
+        let policies = default_deny(namespace).into_iter().chain(allow_internal(namespace));
+        policies.map(|policy| policy.finish(finish)).collect::<Vec<_>>()
+    });
     let peers = Peers::new(model);
     let plans: Vec<_> = plan_group_policies(model, &peers).into_iter().collect();
     let group_policies = parallel::map(&plans, |((namespace, group_id), plan)| {
         let (Some(namespace), Some(group)) = (peers.namespace(*namespace), model.group(*group_id)) else {
             return None;
         };
-        group_policy(&peers, namespace, (*group_id, group), plan)
+        Some(group_policy(&peers, namespace, (*group_id, group), plan)?.finish(finish))
     });
-    policies.extend(group_policies.into_iter().flatten());
-    policies
+    namespace_policies.into_iter().flatten().chain(group_policies.into_iter().flatten()).unzip()
 }
 
 /// `policyTypes` for these directions, Ingress first.
@@ -108,9 +123,7 @@ fn allow_internal(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
 
 fn namespace_policy(namespace: &ManagedNamespace, name: &str, spec: NetworkPolicySpec) -> OwnedPolicy {
     OwnedPolicy {
-        namespace: namespace.name.clone(),
-        name: name.to_owned(),
-        owner: namespace.owner,
+        owner: PolicyOwner { namespace: namespace.name.clone(), name: name.to_owned(), team: namespace.owner },
         policy: NetworkPolicy {
             metadata: object_meta(name, &namespace.name, (NAMESPACE_LABEL, &namespace.name), &namespace.source, None),
             spec: Some(spec),
@@ -256,13 +269,11 @@ fn group_policy(
         egress: (!egress.is_empty()).then_some(egress),
     };
     Some(OwnedPolicy {
-        namespace: namespace.name.clone(),
-        owner: group.owner.or(namespace.owner),
         policy: NetworkPolicy {
             metadata: object_meta(&name, &namespace.name, (GROUP_LABEL, &group.name), source, Some(rules)),
             spec: Some(spec),
         },
-        name,
+        owner: PolicyOwner { namespace: namespace.name.clone(), name, team: group.owner.or(namespace.owner) },
     })
 }
 

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject as KubeSubject};
 
-use super::policies::OwnedPolicy;
+use super::policies::PolicyOwner;
 use super::{KubeObject, TEAM_LABEL, object_meta};
 use crate::model::{Model, Subject, Team, TeamId};
+use crate::parallel;
 
 const RBAC_API_GROUP: &str = "rbac.authorization.k8s.io";
 const NETWORKING_API_GROUP: &str = "networking.k8s.io";
@@ -18,27 +19,31 @@ pub(super) fn team_role_name(team: &Team) -> String {
     format!("npg-team-{}", team.name)
 }
 
-/// A Role and a RoleBinding per (team, namespace) where the team owns a policy.
-pub(super) fn team_access(model: &Model, policies: &[OwnedPolicy]) -> Vec<KubeObject> {
+/// A Role and a RoleBinding per (team, namespace) where the team owns a policy,
+/// each handed to `finish` on the core that built it.
+pub(super) fn team_access<T: Send>(
+    model: &Model,
+    policies: &[PolicyOwner],
+    finish: &(impl Fn(KubeObject) -> T + Sync),
+) -> Vec<T> {
     let mut owned: BTreeMap<(TeamId, &str), BTreeSet<&str>> = BTreeMap::new();
     for policy in policies {
-        if let Some(team) = policy.owner {
+        if let Some(team) = policy.team {
             owned.entry((team, &policy.namespace)).or_default().insert(&policy.name);
         }
     }
-
-    let mut objects = Vec::new();
-    for ((team, namespace), names) in owned {
-        let Some(team) = model.team(team) else {
-            continue;
-        };
-        objects.push(KubeObject::Role(role(team, namespace, names)));
-        objects.push(KubeObject::RoleBinding(role_binding(team, namespace)));
-    }
-    objects
+    let owned: Vec<_> = owned.into_iter().collect();
+    let pairs = parallel::map(&owned, |((team, namespace), names)| {
+        let team = model.team(*team)?;
+        Some([
+            finish(KubeObject::Role(role(team, namespace, names))),
+            finish(KubeObject::RoleBinding(role_binding(team, namespace))),
+        ])
+    });
+    pairs.into_iter().flatten().flatten().collect()
 }
 
-fn role(team: &Team, namespace: &str, policy_names: BTreeSet<&str>) -> Role {
+fn role(team: &Team, namespace: &str, policy_names: &BTreeSet<&str>) -> Role {
     let on_policies = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
         api_groups: Some(vec![NETWORKING_API_GROUP.to_owned()]),
         resources: Some(vec!["networkpolicies".to_owned()]),
@@ -46,7 +51,7 @@ fn role(team: &Team, namespace: &str, policy_names: BTreeSet<&str>) -> Role {
         verbs: verbs.iter().map(|verb| (*verb).to_owned()).collect(),
         non_resource_urls: None,
     };
-    let names: Vec<String> = policy_names.into_iter().map(str::to_owned).collect();
+    let names: Vec<String> = policy_names.iter().map(|name| (*name).to_owned()).collect();
     Role {
         metadata: team_meta(team, namespace),
         rules: Some(vec![

@@ -226,6 +226,47 @@ mod tests {
         assert_eq!(model_manifests(&Model::default()), []);
     }
 
+    /// Enough namespaces, groups and teams that every step has work for each core.
+    fn busy_model() -> Model {
+        let mut model = ModelBuilder::new();
+        let mut groups = Vec::new();
+        for index in 0..80 {
+            let team = model.team(&format!("team-{index}"), vec![Subject::User(format!("user-{index}"))]);
+            model.namespace(&format!("ns-{index}")).owner = Some(team);
+            groups.push(model.group_in(&format!("ns-{index}"), "api", &format!("app=api, shard={index}")));
+            groups.push(model.group_in(&format!("ns-{index}"), "web", "app=web"));
+        }
+        for pair in groups.windows(3) {
+            model.rule(Endpoint::Group(pair[0]), Endpoint::Group(pair[2]), "8080, http");
+            model.rule(Endpoint::Group(pair[1]), Endpoint::Group(pair[0]), "");
+        }
+        model.build()
+    }
+
+    #[test]
+    fn documents_written_on_many_cores_are_those_written_on_one() {
+        let model = busy_model();
+        let objects = kubernetes_objects(&model);
+        assert!(objects.len() > 200);
+        let on_one_core = sorted(objects.iter().map(manifest).collect());
+        assert_eq!(manifests(&objects), on_one_core);
+        assert_eq!(model_manifests(&model), on_one_core);
+    }
+
+    #[test]
+    fn words_a_yaml_1_1_reader_takes_for_other_types_are_quoted() {
+        let mut model = ModelBuilder::new();
+        model.namespace("no");
+        let flags = model.group_in("no", "flags", "feature=on, replicas=1_000, debug=y");
+        let web = model.group_in("no", "web", "app=web");
+        model.rule(Endpoint::Group(web), Endpoint::Group(flags), "80");
+        let manifests = manifests(&kubernetes_objects(&model.build()));
+        let flags = manifests.iter().find(|manifest| manifest.name == "npg-flags").unwrap();
+        for quoted in ["namespace: \"no\"", "feature: \"on\"", "replicas: \"1_000\"", "debug: \"y\""] {
+            assert!(flags.yaml.contains(quoted), "{quoted} in\n{}", flags.yaml);
+        }
+    }
+
     #[test]
     fn manifests_sort_by_namespace_then_kind_then_name() {
         let mut objects = kubernetes_objects(&varied_model());

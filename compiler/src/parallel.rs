@@ -8,11 +8,28 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// nothing, few enough that the threads finish close together.
 const BATCH: usize = 32;
 
+/// Which cores a piece of work may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cores {
+    /// Only the calling thread.
+    One,
+    /// Every core the process may use.
+    All,
+}
+
 /// `items.iter().map(work).collect()`, spread over the available cores when
 /// there is more than one batch of work. The results are in the order of `items`.
 pub(crate) fn map<T: Sync, U: Send>(items: &[T], work: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let threads = cores.min(items.len().div_ceil(BATCH));
+    map_on(Cores::All, items, work)
+}
+
+/// [`map`], on the calling thread alone when `cores` says so.
+pub(crate) fn map_on<T: Sync, U: Send>(cores: Cores, items: &[T], work: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let available = match cores {
+        Cores::One => 1,
+        Cores::All => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+    };
+    let threads = available.min(items.len().div_ceil(BATCH));
     if threads <= 1 {
         return items.iter().map(work).collect();
     }
@@ -62,6 +79,12 @@ mod tests {
         let items: Vec<u32> = (0..10_000).collect();
         let doubled = map(&items, |item| item * 2);
         assert_eq!(doubled, items.iter().map(|item| item * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn one_core_gives_the_same_results() {
+        let items: Vec<u32> = (0..1_000).collect();
+        assert_eq!(map_on(Cores::One, &items, |item| item + 1), map(&items, |item| item + 1));
     }
 
     #[test]

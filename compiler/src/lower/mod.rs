@@ -18,6 +18,7 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::model::{Model, SourceLine};
+use crate::parallel::Cores;
 
 pub use policies::{ALLOW_INTERNAL, DEFAULT_DENY, group_policy_name};
 
@@ -78,7 +79,10 @@ impl KubeObject {
 /// Every object the model asks for: NetworkPolicies, then a Role and RoleBinding
 /// per owning team and namespace. The order is deterministic; emission sorts anyway.
 pub fn kubernetes_objects(model: &Model) -> Vec<KubeObject> {
-    map_objects(model, |object| object)
+    // These objects outlive lowering. Built on worker threads they would be freed
+    // from another thread, which keeps their memory longer (30 MB more at the peak
+    // of the 10k-group benchmark) for a few tens of milliseconds saved.
+    lower(model, Cores::One, |object| object)
 }
 
 /// What `finish` makes of each object the model asks for, in the order of
@@ -86,8 +90,13 @@ pub fn kubernetes_objects(model: &Model) -> Vec<KubeObject> {
 /// handed to `finish` on the core that built it, then dropped: the objects of a
 /// big program never all exist at once.
 pub fn map_objects<T: Send>(model: &Model, finish: impl Fn(KubeObject) -> T + Sync) -> Vec<T> {
-    let (mut results, owners) = policies::network_policies(model, &|policy| finish(KubeObject::NetworkPolicy(policy)));
-    results.extend(rbac::team_access(model, &owners, &finish));
+    lower(model, Cores::All, finish)
+}
+
+fn lower<T: Send>(model: &Model, cores: Cores, finish: impl Fn(KubeObject) -> T + Sync) -> Vec<T> {
+    let (mut results, owners) =
+        policies::network_policies(model, cores, &|policy| finish(KubeObject::NetworkPolicy(policy)));
+    results.extend(rbac::team_access(model, &owners, cores, &finish));
     results
 }
 

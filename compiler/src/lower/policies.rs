@@ -19,7 +19,7 @@ use super::{GROUP_LABEL, NAMESPACE_LABEL, object_meta};
 use crate::model::{
     BuiltinGroup, Endpoint, Group, GroupId, ManagedNamespace, Model, Port, PortSet, Rule, SourceLine, TeamId,
 };
-use crate::parallel;
+use crate::parallel::{self, Cores};
 
 /// The name of the policy that isolates a managed namespace.
 pub const DEFAULT_DENY: &str = "npg-default-deny";
@@ -51,20 +51,21 @@ impl OwnedPolicy {
     }
 }
 
-/// Every NetworkPolicy of the model, each handed to `finish` on the core that
-/// built it: first each namespace's own, then the groups'. Returns what `finish`
-/// made of each, in that order, and who owns each policy.
+/// Every NetworkPolicy of the model, built on `cores`, each handed to `finish` on
+/// the core that built it: first each namespace's own, then the groups'. Returns
+/// what `finish` made of each, in that order, and who owns each policy.
 pub(super) fn network_policies<T: Send>(
     model: &Model,
+    cores: Cores,
     finish: &(impl Fn(NetworkPolicy) -> T + Sync),
 ) -> (Vec<T>, Vec<PolicyOwner>) {
-    let namespace_policies = parallel::map(&model.namespaces, |namespace| {
+    let namespace_policies = parallel::map_on(cores, &model.namespaces, |namespace| {
         let policies = default_deny(namespace).into_iter().chain(allow_internal(namespace));
         policies.map(|policy| policy.finish(finish)).collect::<Vec<_>>()
     });
     let peers = Peers::new(model);
     let plans: Vec<_> = plan_group_policies(model, &peers).into_iter().collect();
-    let group_policies = parallel::map(&plans, |((namespace, group_id), plan)| {
+    let group_policies = parallel::map_on(cores, &plans, |((namespace, group_id), plan)| {
         let (Some(namespace), Some(group)) = (peers.namespace(*namespace), model.group(*group_id)) else {
             return None;
         };

@@ -9,7 +9,7 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject
 use super::policies::PolicyOwner;
 use super::{KubeObject, TEAM_LABEL, object_meta};
 use crate::model::{Model, Subject, Team, TeamId};
-use crate::parallel;
+use crate::parallel::{self, Cores};
 
 const RBAC_API_GROUP: &str = "rbac.authorization.k8s.io";
 const NETWORKING_API_GROUP: &str = "networking.k8s.io";
@@ -20,10 +20,11 @@ pub(super) fn team_role_name(team: &Team) -> String {
 }
 
 /// A Role and a RoleBinding per (team, namespace) where the team owns a policy,
-/// each handed to `finish` on the core that built it.
+/// built on `cores`, each handed to `finish` on the core that built it.
 pub(super) fn team_access<T: Send>(
     model: &Model,
     policies: &[PolicyOwner],
+    cores: Cores,
     finish: &(impl Fn(KubeObject) -> T + Sync),
 ) -> Vec<T> {
     let mut owned: BTreeMap<(TeamId, &str), BTreeSet<&str>> = BTreeMap::new();
@@ -33,7 +34,7 @@ pub(super) fn team_access<T: Send>(
         }
     }
     let owned: Vec<_> = owned.into_iter().collect();
-    let pairs = parallel::map(&owned, |((team, namespace), names)| {
+    let pairs = parallel::map_on(cores, &owned, |((team, namespace), names)| {
         let team = model.team(*team)?;
         Some([
             finish(KubeObject::Role(role(team, namespace, names))),

@@ -1,6 +1,7 @@
 //! Where groups live and how the other end of a rule looks from one namespace:
 //! a peer with `podSelector`, `namespaceSelector` (both in one peer, so they AND)
-//! or `ipBlock`. Peers are small keys that order canonically, so merged rules never depend on rule order.
+//! or `ipBlock`. Peers are small keys that order canonically, so merged rules
+//! never depend on rule order.
 
 use std::collections::HashMap;
 

@@ -4,7 +4,7 @@
 
 use logos::Logos;
 
-use crate::ast::{Comment, Span};
+use crate::ast::{Comment, CompactString, Span};
 use crate::{SyntaxError, SyntaxErrorKind};
 
 /// The kind of one token. The text of a token is its span in the source.
@@ -403,10 +403,13 @@ fn describe_characters(text: &str) -> String {
 
 /// The value of a string literal token (with its quotes): `\"` and `\\` are
 /// unescaped, any other backslash is kept as written.
-pub fn unescape(literal: &str) -> String {
+pub fn unescape(literal: &str) -> CompactString {
     let inner = literal.strip_prefix('"').unwrap_or(literal);
     let inner = inner.strip_suffix('"').unwrap_or(inner);
-    let mut value = String::with_capacity(inner.len());
+    if !inner.contains('\\') {
+        return CompactString::new(inner);
+    }
+    let mut value = CompactString::with_capacity(inner.len());
     let mut characters = inner.chars();
     while let Some(character) = characters.next() {
         if character == '\\' {

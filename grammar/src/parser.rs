@@ -6,7 +6,7 @@ use std::convert::Infallible;
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 
-use crate::ast::{Item, SourceTree, Span, StringLiteral, Word};
+use crate::ast::{CompactString, Item, SourceTree, Span, StringLiteral, Word};
 use crate::lexer::{Layout, TokenKind, shorten, unescape};
 use crate::{Parse, SyntaxError, SyntaxErrorKind};
 
@@ -276,7 +276,7 @@ pub fn span(start: usize, end: usize) -> Span {
 
 /// The token at `start..end` as a word.
 pub fn word(text: &str, start: usize, end: usize) -> Word {
-    Word { text: text.get(start..end).unwrap_or_default().to_owned(), span: Span::new(start, end) }
+    Word { text: CompactString::new(text.get(start..end).unwrap_or_default()), span: Span::new(start, end) }
 }
 
 /// `prefix/name` as one word covering both.

@@ -78,7 +78,8 @@ pub enum Item {
     Port(PortDecl),
     Network(NetworkDecl),
     Rule(Rule),
-    Assert(Assert),
+    /// Boxed: an assertion is twice the size of any other item, and rare.
+    Assert(Box<Assert>),
     /// A statement that did not parse; its syntax error is in `Parse::errors`.
     Error(Span),
 }

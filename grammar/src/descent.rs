@@ -174,9 +174,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A list's first item, in a vector with room for a few more if a comma follows
+    /// (most lists have one item; the others rarely more than four).
+    fn list_start<T>(&mut self, item: fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let first = item(self)?;
+        if self.peek() != TokenKind::Comma {
+            return Some(vec![first]);
+        }
+        let mut list = Vec::with_capacity(4);
+        list.push(first);
+        Some(list)
+    }
+
     /// `T, T, ...`
     fn comma_list<T>(&mut self, item: fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let mut list = vec![item(self)?];
+        let mut list = self.list_start(item)?;
         while self.take(TokenKind::Comma).is_some() {
             list.push(item(self)?);
         }
@@ -185,7 +197,7 @@ impl<'a> Reader<'a> {
 
     /// `T, T, ...` with an optional trailing comma before `closer` (left for the caller).
     fn bracket_list<T>(&mut self, item: fn(&mut Self) -> Option<T>, closer: TokenKind) -> Option<Vec<T>> {
-        let mut list = vec![item(self)?];
+        let mut list = self.list_start(item)?;
         while self.take(TokenKind::Comma).is_some() {
             if self.peek() == closer {
                 break;
@@ -502,6 +514,6 @@ impl<'a> Reader<'a> {
             let target = self.target()?;
             if can { AssertKind::CanReach { source, target } } else { AssertKind::CannotReach { source, target } }
         };
-        Some(Item::Assert(Assert { kind, span: self.span_from(start) }))
+        Some(Item::Assert(Box::new(Assert { kind, span: self.span_from(start) })))
     }
 }

@@ -44,21 +44,32 @@ fn is_assert_name(kind: TokenKind) -> bool {
 struct Reader<'a> {
     text: &'a str,
     layout: Layout<'a>,
-    current: Spanned,
+    /// The next token, field by field (cheaper to move than the tuple).
+    kind: TokenKind,
+    start: usize,
+    end: usize,
+    /// The token after it, once asked for.
     second: Option<Spanned>,
     last_end: usize,
 }
 
 impl<'a> Reader<'a> {
     fn new(text: &'a str) -> Reader<'a> {
-        let mut layout = Layout::new(text, parser::MAX_ERRORS + 1);
-        let end = text.len();
-        let current = layout.next().unwrap_or((end, TokenKind::End, end));
-        Reader { text, layout, current, second: None, last_end: 0 }
+        let layout = Layout::new(text, parser::MAX_ERRORS + 1);
+        let mut reader = Reader { text, layout, kind: TokenKind::End, start: 0, end: 0, second: None, last_end: 0 };
+        let first = reader.pull();
+        reader.set_next(first);
+        reader
+    }
+
+    fn set_next(&mut self, (start, kind, end): Spanned) {
+        self.start = start;
+        self.kind = kind;
+        self.end = end;
     }
 
     fn peek(&self) -> TokenKind {
-        self.current.1
+        self.kind
     }
 
     fn peek_second(&mut self) -> TokenKind {
@@ -74,12 +85,13 @@ impl<'a> Reader<'a> {
     }
 
     fn advance(&mut self) -> Spanned {
+        let token = (self.start, self.kind, self.end);
+        self.last_end = self.end;
         let next = match self.second.take() {
             Some(token) => token,
             None => self.pull(),
         };
-        let token = std::mem::replace(&mut self.current, next);
-        self.last_end = token.2;
+        self.set_next(next);
         token
     }
 
@@ -90,7 +102,7 @@ impl<'a> Reader<'a> {
 
     /// The start of the next token (the grammar's `@L`).
     fn start(&self) -> usize {
-        self.current.0
+        self.start
     }
 
     /// The span from `start` to the end of the last token taken.

@@ -9,6 +9,7 @@ use crate::{SyntaxError, SyntaxErrorKind};
 
 /// The kind of one token. The text of a token is its span in the source.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
 #[logos(skip r"[ \t\r\f\u{FEFF}]+")]
 pub enum TokenKind {
     #[token("{")]
@@ -190,7 +191,10 @@ impl Iterator for RawTokens<'_> {
     type Item = Spanned;
 
     fn next(&mut self) -> Option<Spanned> {
-        let (start, mut end) = match self.peeked.take() {
+        // `is_some` before `take`: most calls have nothing peeked, and reading the
+        // field is cheaper than moving it out.
+        let peeked = if self.peeked.is_some() { self.peeked.take() } else { None };
+        let (start, mut end) = match peeked {
             Some((start, TokenKind::Invalid, end)) => (start, end),
             Some(token) => return Some(token),
             None => {
@@ -321,7 +325,9 @@ impl Iterator for Layout<'_> {
     type Item = Spanned;
 
     fn next(&mut self) -> Option<Spanned> {
-        if let Some(token) = self.held.take() {
+        if self.held.is_some()
+            && let Some(token) = self.held.take()
+        {
             return Some(self.pass(token));
         }
         loop {
@@ -364,7 +370,8 @@ impl Iterator for Layout<'_> {
                 continue;
             }
             // A separator right before a closing bracket is dropped.
-            if let Some(separator) = self.pending_separator.take()
+            if self.pending_separator.is_some()
+                && let Some(separator) = self.pending_separator.take()
                 && !closes_a_bracket
             {
                 self.held = Some(token);

@@ -1,7 +1,7 @@
 //! The fast reading of well-formed text: a recursive-descent parser over the layout
 //! pass that follows `grammar.lalrpop` production by production and builds the same
-//! tree, but gives up (returns `None`) at the first token the grammar does not allow.
-//! The table-driven parser then reads the file again, with recovery and messages.
+//! tree, statement by statement. At the first statement it cannot read, the lalrpop
+//! parser takes over from that statement's start, with recovery and messages.
 
 use crate::ast::{
     Assert, AssertKind, Direction, GroupBody, GroupDecl, GroupMember, Isolate, Item, LabelEntry, LabelsBlock,
@@ -12,16 +12,42 @@ use crate::lexer::{Layout, Spanned, TokenKind};
 use crate::parser::{join, string_literal, word};
 use crate::{Parse, parser};
 
-/// Parses text that has no syntax error; `None` as soon as something does not fit
-/// (the caller then parses with recovery, which finds and words the errors).
-pub fn parse(text: &str) -> Option<Parse> {
+/// Parses one file's text (see [`crate::parse`]). Statements are read by descent
+/// until one does not parse; the lalrpop parser takes over from that statement.
+pub fn parse(text: &str) -> Parse {
     let mut reader = Reader::new(text);
-    let items = reader.file()?;
+    let mut items = Vec::new();
+    while reader.peek() != TokenKind::End {
+        let statement_start = reader.start();
+        match reader.statement_line() {
+            Some(item) => items.push(item),
+            None => return parse_rest(text, items, reader, statement_start),
+        }
+    }
     let (comments, errors) = reader.layout.finish();
     if !errors.is_empty() {
-        return None;
+        // Not expected: a lexical error makes a token no statement takes.
+        return parser::parse(text);
     }
-    Some(Parse { tree: SourceTree { items, comments }, errors })
+    Parse { tree: SourceTree { items, comments }, errors }
+}
+
+/// Hands the text from `statement_start` on to the lalrpop parser, with `items`, the
+/// statements before it, and the comments met before it.
+fn parse_rest(text: &str, items: Vec<Item>, reader: Reader<'_>, statement_start: usize) -> Parse {
+    if items.is_empty() {
+        return parser::parse(text);
+    }
+    let (mut comments, errors) = reader.layout.finish();
+    let before = |offset: u32| (offset as usize) < statement_start;
+    if errors.iter().any(|error| before(error.span.start)) {
+        return parser::parse(text);
+    }
+    comments.truncate(comments.partition_point(|comment| before(comment.span.start)));
+    match Layout::resume_at(text, statement_start, comments, parser::MAX_ERRORS + 1) {
+        Some(layout) => parser::parse_rest(text, items, layout),
+        None => parser::parse(text),
+    }
 }
 
 /// `word` or any keyword: the grammar's `Name`.
@@ -124,13 +150,11 @@ impl<'a> Reader<'a> {
 
     // ------------------------------------------------------------ the file
 
-    fn file(&mut self) -> Option<Vec<Item>> {
-        let mut items = Vec::new();
-        while self.peek() != TokenKind::End {
-            items.push(self.statement()?);
-            self.take(TokenKind::Newline)?;
-        }
-        Some(items)
+    /// A top-level statement and the line end after it.
+    fn statement_line(&mut self) -> Option<Item> {
+        let item = self.statement()?;
+        self.take(TokenKind::Newline)?;
+        Some(item)
     }
 
     fn statement(&mut self) -> Option<Item> {

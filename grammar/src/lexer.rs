@@ -185,6 +185,17 @@ impl<'a> RawTokens<'a> {
     pub fn new(text: &'a str) -> RawTokens<'a> {
         RawTokens { lexer: TokenKind::lexer(text), peeked: None }
     }
+
+    /// The tokens of `text` from byte `offset` on, with spans in the whole text;
+    /// `None` unless `offset` is on a character boundary.
+    fn starting_at(text: &'a str, offset: usize) -> Option<RawTokens<'a>> {
+        if !text.is_char_boundary(offset) {
+            return None;
+        }
+        let mut lexer = TokenKind::lexer(text);
+        lexer.bump(offset);
+        Some(RawTokens { lexer, peeked: None })
+    }
 }
 
 impl Iterator for RawTokens<'_> {
@@ -264,6 +275,26 @@ impl<'a> Layout<'a> {
             errors: Vec::new(),
             error_limit,
         }
+    }
+
+    /// The layout pass taken up again at `offset`, the first token of a top-level
+    /// statement after a line end, with the comments before it: from there on it
+    /// gives what [`Layout::new`] would have given. `None` if `offset` is not on a
+    /// character boundary.
+    pub fn resume_at(text: &'a str, offset: usize, comments: Vec<Comment>, error_limit: usize) -> Option<Layout<'a>> {
+        Some(Layout {
+            text,
+            raw: RawTokens::starting_at(text, offset)?,
+            pending_separator: None,
+            held: None,
+            last_passed: Some(TokenKind::Newline),
+            open_brackets: Vec::new(),
+            separator_at_end: false,
+            finished: false,
+            comments,
+            errors: Vec::new(),
+            error_limit,
+        })
     }
 
     /// Whether the text ends inside a `{ }` block right after a separator, where

@@ -7,9 +7,9 @@
 //! rest of the tree is kept.
 //!
 //! Well-formed text, the common case, is read by a recursive-descent parser that
-//! follows the grammar production by production; at the first token it cannot take,
-//! the lalrpop parser reads the file again and does the recovery and the messages.
-//! Both read the same language into the same tree (tests hold them to it).
+//! follows the grammar production by production; from the first statement with a
+//! syntax error on, the lalrpop parser reads the file and does the recovery and the
+//! messages. Both read the same language into the same tree (tests hold them to it).
 //!
 //! ```
 //! use npg_grammar::ast::Item;
@@ -82,7 +82,7 @@ pub struct Parse {
 /// error is listed in [`Parse::errors`], at most [`MAX_SYNTAX_ERRORS`] of them
 /// followed by one [`SyntaxErrorKind::TooManyErrors`].
 pub fn parse(text: &str) -> Parse {
-    descent::parse(text).unwrap_or_else(|| parser::parse(text))
+    descent::parse(text)
 }
 
 /// Parses with the lalrpop parser alone (what [`parse`] does for text with syntax

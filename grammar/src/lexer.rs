@@ -281,7 +281,12 @@ impl<'a> Layout<'a> {
     /// statement after a line end, with the comments before it: from there on it
     /// gives what [`Layout::new`] would have given. `None` if `offset` is not on a
     /// character boundary.
-    pub fn resume_at(text: &'a str, offset: usize, comments: Vec<Comment>, error_limit: usize) -> Option<Layout<'a>> {
+    pub(crate) fn resume_at(
+        text: &'a str,
+        offset: usize,
+        comments: Vec<Comment>,
+        error_limit: usize,
+    ) -> Option<Layout<'a>> {
         Some(Layout {
             text,
             raw: RawTokens::starting_at(text, offset)?,

@@ -2,6 +2,10 @@
 //! Every node carries the byte span it came from; nothing here is resolved or
 //! validated (a port is still the word `8000-8100`, a CIDR still a word).
 
+/// The text of words and strings: up to 24 bytes are stored inline, without a heap
+/// allocation (names, label keys and values, ports and addresses almost always fit).
+pub use compact_str::CompactString;
+
 /// A half-open byte range `start..end` in one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -41,14 +45,14 @@ fn clamp_offset(offset: usize) -> u32 {
 /// `10.0.0.0/8` are joined into one word whose span covers them all.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Word {
-    pub text: String,
+    pub text: CompactString,
     pub span: Span,
 }
 
 /// A double-quoted string, unescaped.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StringLiteral {
-    pub value: String,
+    pub value: CompactString,
     pub span: Span,
 }
 
@@ -74,7 +78,8 @@ pub enum Item {
     Port(PortDecl),
     Network(NetworkDecl),
     Rule(Rule),
-    Assert(Assert),
+    /// Boxed: an assertion is twice the size of any other item, and rare.
+    Assert(Box<Assert>),
     /// A statement that did not parse; its syntax error is in `Parse::errors`.
     Error(Span),
 }

@@ -4,11 +4,12 @@
 
 use logos::Logos;
 
-use crate::ast::{Comment, Span};
+use crate::ast::{Comment, CompactString, Span};
 use crate::{SyntaxError, SyntaxErrorKind};
 
 /// The kind of one token. The text of a token is its span in the source.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
 #[logos(skip r"[ \t\r\f\u{FEFF}]+")]
 pub enum TokenKind {
     #[token("{")]
@@ -184,13 +185,27 @@ impl<'a> RawTokens<'a> {
     pub fn new(text: &'a str) -> RawTokens<'a> {
         RawTokens { lexer: TokenKind::lexer(text), peeked: None }
     }
+
+    /// The tokens of `text` from byte `offset` on, with spans in the whole text;
+    /// `None` unless `offset` is on a character boundary.
+    fn starting_at(text: &'a str, offset: usize) -> Option<RawTokens<'a>> {
+        if !text.is_char_boundary(offset) {
+            return None;
+        }
+        let mut lexer = TokenKind::lexer(text);
+        lexer.bump(offset);
+        Some(RawTokens { lexer, peeked: None })
+    }
 }
 
 impl Iterator for RawTokens<'_> {
     type Item = Spanned;
 
     fn next(&mut self) -> Option<Spanned> {
-        let (start, mut end) = match self.peeked.take() {
+        // `is_some` before `take`: most calls have nothing peeked, and reading the
+        // field is cheaper than moving it out.
+        let peeked = if self.peeked.is_some() { self.peeked.take() } else { None };
+        let (start, mut end) = match peeked {
             Some((start, TokenKind::Invalid, end)) => (start, end),
             Some(token) => return Some(token),
             None => {
@@ -262,6 +277,31 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// The layout pass taken up again at `offset`, the first token of a top-level
+    /// statement after a line end, with the comments before it: from there on it
+    /// gives what [`Layout::new`] would have given. `None` if `offset` is not on a
+    /// character boundary.
+    pub(crate) fn resume_at(
+        text: &'a str,
+        offset: usize,
+        comments: Vec<Comment>,
+        error_limit: usize,
+    ) -> Option<Layout<'a>> {
+        Some(Layout {
+            text,
+            raw: RawTokens::starting_at(text, offset)?,
+            pending_separator: None,
+            held: None,
+            last_passed: Some(TokenKind::Newline),
+            open_brackets: Vec::new(),
+            separator_at_end: false,
+            finished: false,
+            comments,
+            errors: Vec::new(),
+            error_limit,
+        })
+    }
+
     /// Whether the text ends inside a `{ }` block right after a separator, where
     /// the missing `}` would have been accepted (the layout drops separators before it).
     pub fn ends_in_open_block(&self) -> bool {
@@ -321,7 +361,9 @@ impl Iterator for Layout<'_> {
     type Item = Spanned;
 
     fn next(&mut self) -> Option<Spanned> {
-        if let Some(token) = self.held.take() {
+        if self.held.is_some()
+            && let Some(token) = self.held.take()
+        {
             return Some(self.pass(token));
         }
         loop {
@@ -364,7 +406,8 @@ impl Iterator for Layout<'_> {
                 continue;
             }
             // A separator right before a closing bracket is dropped.
-            if let Some(separator) = self.pending_separator.take()
+            if self.pending_separator.is_some()
+                && let Some(separator) = self.pending_separator.take()
                 && !closes_a_bracket
             {
                 self.held = Some(token);
@@ -403,10 +446,13 @@ fn describe_characters(text: &str) -> String {
 
 /// The value of a string literal token (with its quotes): `\"` and `\\` are
 /// unescaped, any other backslash is kept as written.
-pub fn unescape(literal: &str) -> String {
+pub fn unescape(literal: &str) -> CompactString {
     let inner = literal.strip_prefix('"').unwrap_or(literal);
     let inner = inner.strip_suffix('"').unwrap_or(inner);
-    let mut value = String::with_capacity(inner.len());
+    if !inner.contains('\\') {
+        return CompactString::new(inner);
+    }
+    let mut value = CompactString::with_capacity(inner.len());
     let mut characters = inner.chars();
     while let Some(character) = characters.next() {
         if character == '\\' {

@@ -6,6 +6,11 @@
 //! statement (or block member) that does not parse becomes an `Error` node and the
 //! rest of the tree is kept.
 //!
+//! Well-formed text, the common case, is read by a recursive-descent parser that
+//! follows the grammar production by production; from the first statement with a
+//! syntax error on, the lalrpop parser reads the file and does the recovery and the
+//! messages. Both read the same language into the same tree (tests hold them to it).
+//!
 //! ```
 //! use npg_grammar::ast::Item;
 //!
@@ -30,6 +35,7 @@
 //! the end of its line).
 
 pub mod ast;
+mod descent;
 mod format;
 pub mod lexer;
 mod outline;
@@ -76,6 +82,13 @@ pub struct Parse {
 /// error is listed in [`Parse::errors`], at most [`MAX_SYNTAX_ERRORS`] of them
 /// followed by one [`SyntaxErrorKind::TooManyErrors`].
 pub fn parse(text: &str) -> Parse {
+    descent::parse(text)
+}
+
+/// Parses with the lalrpop parser alone (what [`parse`] does for text with syntax
+/// errors), so that tests can check that both parsers agree.
+#[doc(hidden)]
+pub fn parse_with_recovery(text: &str) -> Parse {
     parser::parse(text)
 }
 

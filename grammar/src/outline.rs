@@ -140,7 +140,7 @@ fn selector(selector: &Selector) -> String {
             SelectorTermKind::NotIn { key, values } => {
                 format!("{} notin {}", key.text, words(values))
             }
-            SelectorTermKind::Exists { key } => key.text.clone(),
+            SelectorTermKind::Exists { key } => key.text.to_string(),
             SelectorTermKind::DoesNotExist { key } => format!("!{}", key.text),
             SelectorTermKind::Everything => "*".to_owned(),
         })
@@ -156,7 +156,7 @@ fn words(words: &[Word]) -> String {
 fn reference(reference: &Reference) -> String {
     match &reference.namespace {
         Some(namespace) => format!("{} / {}", namespace.text, reference.name.text),
-        None => reference.name.text.clone(),
+        None => reference.name.text.to_string(),
     }
 }
 
@@ -180,7 +180,7 @@ fn ports(spec: &PortSpec) -> String {
 fn port_item(item: &PortItem) -> String {
     match &item.protocol {
         Some(protocol) => format!("{} / {}", item.port.text, protocol.text),
-        None => item.port.text.clone(),
+        None => item.port.text.to_string(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 
-use crate::ast::{Item, SourceTree, Span, StringLiteral, Word};
+use crate::ast::{CompactString, Item, SourceTree, Span, StringLiteral, Word};
 use crate::lexer::{Layout, TokenKind, shorten, unescape};
 use crate::{Parse, SyntaxError, SyntaxErrorKind};
 
@@ -31,10 +31,21 @@ pub const MAX_ERRORS: usize = 100;
 
 /// Parses one file's text; never fails (see [`crate::parse`]).
 pub fn parse(text: &str) -> Parse {
-    let mut layout = Layout::new(text, MAX_ERRORS + 1);
+    parse_rest(text, Vec::new(), Layout::new(text, MAX_ERRORS + 1))
+}
+
+/// Parses what `layout` has left of the text, at the start of a top-level statement,
+/// after `items`: the statements before it, which had no syntax error. The
+/// statements before the first error do not change how the rest parses, so this
+/// gives what [`parse`] gives for the whole text.
+pub fn parse_rest(text: &str, items_before: Vec<Item>, mut layout: Layout<'_>) -> Parse {
     let mut recorder = Recorder { text, errors: Vec::new(), limit: MAX_ERRORS + 1 };
     let items = match generated::FileParser::new().parse(text, &mut recorder, &mut layout) {
-        Ok(items) => items,
+        Ok(rest) => {
+            let mut items = items_before;
+            items.extend(rest);
+            items
+        }
         Err(error) => {
             // Recovery always succeeds at the end of the file, so this is not
             // expected; keep the error rather than lose it.
@@ -276,7 +287,7 @@ pub fn span(start: usize, end: usize) -> Span {
 
 /// The token at `start..end` as a word.
 pub fn word(text: &str, start: usize, end: usize) -> Word {
-    Word { text: text.get(start..end).unwrap_or_default().to_owned(), span: Span::new(start, end) }
+    Word { text: CompactString::new(text.get(start..end).unwrap_or_default()), span: Span::new(start, end) }
 }
 
 /// `prefix/name` as one word covering both.

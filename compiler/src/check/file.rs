@@ -180,7 +180,7 @@ impl FileChecker<'_> {
 
     fn namespace(&mut self, declaration: &ast::NamespaceDecl) {
         self.name(&declaration.name);
-        let name = declaration.name.text.clone();
+        let name = declaration.name.text.to_string();
         self.declare(DeclKey::new(Kind::Namespace, &name), &declaration.name);
         let mut namespace = ManagedNamespace {
             name: name.clone(),
@@ -207,7 +207,7 @@ impl FileChecker<'_> {
                     if self.once(&mut seen_owner, declared.span, "`owner`", &name)
                         && self.resolve_word(&declared.team, &[Kind::Team]).is_some()
                     {
-                        owner = Some(declared.team.text.clone());
+                        owner = Some(declared.team.text.to_string());
                     }
                 }
                 NamespaceMember::Isolate(isolate) => {
@@ -273,7 +273,7 @@ impl FileChecker<'_> {
                 self.report(diagnostic);
                 continue;
             }
-            if let Some(first) = first_at.get(&entry.key.text) {
+            if let Some(first) = first_at.get(entry.key.text.as_str()) {
                 let diagnostic = Diagnostic::new(
                     Code::ConflictingLabels,
                     self.at(entry.key.span),
@@ -283,8 +283,8 @@ impl FileChecker<'_> {
                 self.report(diagnostic);
                 continue;
             }
-            first_at.insert(entry.key.text.clone(), entry.key.span);
-            labels.insert(entry.key.text.clone(), entry.value.text.clone());
+            first_at.insert(entry.key.text.to_string(), entry.key.span);
+            labels.insert(entry.key.text.to_string(), entry.value.text.to_string());
         }
         labels
     }
@@ -293,7 +293,7 @@ impl FileChecker<'_> {
         let named_ok = self.name(&declaration.name);
         let key = resolve::group_key(declaration, enclosing);
         self.declare(key.clone(), &declaration.name);
-        let name = declaration.name.text.clone();
+        let name = declaration.name.text.to_string();
         if named_ok && RESERVED_GROUP_NAMES.contains(&name.as_str()) {
             let diagnostic = Diagnostic::new(
                 Code::PolicyNameClash,
@@ -333,7 +333,7 @@ impl FileChecker<'_> {
                 None
             }
             (None, Some(ast::Placement::Namespace(namespace))) => {
-                self.name(namespace).then(|| Placement::Namespace(namespace.text.clone()))
+                self.name(namespace).then(|| Placement::Namespace(namespace.text.to_string()))
             }
             (None, Some(ast::Placement::Namespaces { selector, .. })) => {
                 self.selector(selector).map(Placement::Namespaces)
@@ -358,7 +358,7 @@ impl FileChecker<'_> {
                             if self.once(&mut seen_owner, declared.span, "`owner`", &name)
                                 && self.resolve_word(&declared.team, &[Kind::Team]).is_some()
                             {
-                                owner = Some(declared.team.text.clone());
+                                owner = Some(declared.team.text.to_string());
                             }
                         }
                         GroupMember::Error(_) => {}
@@ -503,7 +503,7 @@ impl FileChecker<'_> {
         for value in values {
             valid &= self.valid(value.span, kubernetes::check_label_value(&value.text));
         }
-        valid.then(|| (key.text.clone(), values.iter().map(|value| value.text.clone()).collect()))
+        valid.then(|| (key.text.to_string(), values.iter().map(|value| value.text.to_string()).collect()))
     }
 
     /// Reports terms that repeat each other or can never hold together.
@@ -541,13 +541,13 @@ impl FileChecker<'_> {
                     if !self.valid(name.span, kubernetes::check_subject_name("group", &name.value)) {
                         continue;
                     }
-                    (Subject::Group(name.value.clone()), *span)
+                    (Subject::Group(name.value.to_string()), *span)
                 }
                 TeamMember::User { name, span } => {
                     if !self.valid(name.span, kubernetes::check_subject_name("user", &name.value)) {
                         continue;
                     }
-                    (Subject::User(name.value.clone()), *span)
+                    (Subject::User(name.value.to_string()), *span)
                 }
                 TeamMember::ServiceAccount { namespace, name, span } => {
                     let namespace_ok =
@@ -555,7 +555,10 @@ impl FileChecker<'_> {
                     if !(namespace_ok && self.valid(name.span, kubernetes::check_service_account_name(&name.text))) {
                         continue;
                     }
-                    (Subject::ServiceAccount { namespace: namespace.text.clone(), name: name.text.clone() }, *span)
+                    (
+                        Subject::ServiceAccount { namespace: namespace.text.to_string(), name: name.text.to_string() },
+                        *span,
+                    )
                 }
                 TeamMember::Error(_) => continue,
             };
@@ -570,7 +573,7 @@ impl FileChecker<'_> {
             subjects.push(subject);
         }
         self.out.teams.push(Team {
-            name: declaration.name.text.clone(),
+            name: declaration.name.text.to_string(),
             subjects,
             source: self.source_line(declaration.span),
         });
@@ -589,7 +592,7 @@ impl FileChecker<'_> {
         self.declare(DeclKey::new(Kind::Port, &declaration.name.text), &declaration.name);
         if let Some(pieces) = self.port_spec(&declaration.ports) {
             let location = self.at(declaration.name.span);
-            self.out.ports.push(PortDraft { name: declaration.name.text.clone(), pieces, location });
+            self.out.ports.push(PortDraft { name: declaration.name.text.to_string(), pieces, location });
         }
     }
 
@@ -689,7 +692,7 @@ impl FileChecker<'_> {
         except.sort();
         except.dedup();
         self.out.networks.push(Network {
-            name: declaration.name.text.clone(),
+            name: declaration.name.text.to_string(),
             blocks: vec![AddressBlock { cidr, except }],
             builtin: false,
             source: Some(self.source_line(declaration.span)),

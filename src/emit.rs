@@ -5,9 +5,9 @@
 
 use npg_compiler::Manifest;
 
-/// Every manifest as one multi-document YAML stream.
-pub fn yaml_stream(manifests: &[Manifest]) -> String {
-    npg_compiler::emit::stream(manifests)
+/// Every manifest as one multi-document YAML stream, in pieces to write in turn.
+pub fn yaml_stream_pieces(manifests: &[Manifest]) -> impl Iterator<Item = &str> {
+    npg_compiler::emit::stream_pieces(manifests)
 }
 
 /// The `kustomization.yaml` listing every manifest. Its header comment carries

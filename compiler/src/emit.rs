@@ -93,8 +93,16 @@ fn manifest(object: &KubeObject) -> Manifest {
 /// Every document in one multi-document YAML stream, `---` between documents,
 /// as `kubectl apply -f -` reads it.
 pub fn stream(manifests: &[Manifest]) -> String {
-    let documents: Vec<&str> = manifests.iter().map(|manifest| manifest.yaml.as_str()).collect();
-    documents.join("---\n")
+    stream_pieces(manifests).collect()
+}
+
+/// The text of [`stream`] in pieces (documents and separators), for writing a
+/// big stream without first building it in memory.
+pub fn stream_pieces(manifests: &[Manifest]) -> impl Iterator<Item = &str> {
+    manifests.iter().enumerate().flat_map(|(index, manifest)| {
+        let separator = if index == 0 { "" } else { "---\n" };
+        [separator, manifest.yaml.as_str()]
+    })
 }
 
 /// The `kustomization.yaml` listing every manifest's [`Manifest::relative_path`],

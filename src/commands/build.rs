@@ -7,7 +7,7 @@ use std::path::Path;
 use npg_compiler::Diagnostic;
 
 use crate::cli::BuildArgs;
-use crate::commands::{report_on_stderr, write_stdout};
+use crate::commands::{report_on_stderr, write_stdout_pieces};
 use crate::emit;
 use crate::outcome::{Failure, Outcome};
 use crate::output::{OutputFile, replace_folder};
@@ -25,17 +25,19 @@ pub fn run(args: &BuildArgs, color: bool) -> Result<Outcome, Failure> {
     };
 
     if args.output == Path::new("-") {
-        write_stdout(&emit::yaml_stream(&manifests))?;
+        write_stdout_pieces(emit::yaml_stream_pieces(&manifests))?;
     } else {
         let mut files: Vec<OutputFile> = manifests
             .iter()
             .map(|manifest| OutputFile {
                 relative_path: emit::relative_path(manifest),
-                contents: manifest.yaml.clone(),
+                contents: manifest.yaml.as_str().into(),
             })
             .collect();
-        files
-            .push(OutputFile { relative_path: "kustomization.yaml".into(), contents: emit::kustomization(&manifests) });
+        files.push(OutputFile {
+            relative_path: "kustomization.yaml".into(),
+            contents: emit::kustomization(&manifests).into(),
+        });
         replace_folder(&args.output, &files)?;
     }
     Ok(Outcome::Clean)

@@ -26,8 +26,14 @@ pub fn report_on_stderr(diagnostics: &[Diagnostic], sources: &Sources<'_>, color
 
 /// Writes `text` to stdout in one piece.
 pub fn write_stdout(text: &str) -> Result<(), crate::outcome::Failure> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|error| {
+    write_stdout_pieces([text])
+}
+
+/// Writes text given in pieces to stdout, without joining them first.
+pub fn write_stdout_pieces<'a>(pieces: impl IntoIterator<Item = &'a str>) -> Result<(), crate::outcome::Failure> {
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = pieces.into_iter().try_for_each(|piece| stdout.write_all(piece.as_bytes()));
+    written.and_then(|()| stdout.flush()).map_err(|error| {
         crate::outcome::Failure::new(format!(
             "cannot write to standard output: {}",
             crate::outcome::describe_io_error(&error)

@@ -48,7 +48,7 @@ fn unknown_names_suggest_the_closest_declared_one() {
         "namespace shop {\n  group frontend = app=web\n  group backend = app=api\n}\ngroup fronend may reach backend\n",
         expect![[r#"
             main.npg:2:9 Warning[NPG0501] group `shop/frontend` is in no rule or assertion
-                at `frontend`
+                at `frontend`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:5:7 Error[NPG0201] unknown group `fronend`
                 at `fronend`: not declared anywhere in the program
@@ -63,12 +63,12 @@ fn a_name_of_the_wrong_kind_is_a_type_error() {
     check(
         "namespace shop {\n  group web = app=web\n}\nport http = 8080\ngroup web may reach http\n",
         expect![[r#"
-        main.npg:4:6 Warning[NPG0501] port `http` is never used
-            at `http`
-            help: remove it, or use it
-        main.npg:5:21 Error[NPG0203] `http` is a port, not a group or a network
-            at `http`: expected a group or a network
-    "#]],
+            main.npg:4:6 Warning[NPG0501] port `http` is never used
+                at `http`: declared here, used nowhere
+                help: remove it, or use it
+            main.npg:5:21 Error[NPG0203] `http` is a port, not a group or a network
+                at `http`: expected a group or a network
+        "#]],
     );
 }
 
@@ -119,7 +119,7 @@ fn label_keys_and_values_follow_kubernetes_rules() {
         "namespace shop {\n  labels { env: prod, Bad_Key: x, team: -bad }\n  group web = app.kubernetes.io/name=web, app=web, app=api\n}\ngroup web may reach web\n",
         expect![[r#"
             main.npg:2:41 Error[NPG0302] label value "-bad" is invalid: it may contain only letters, digits, '-', '_' and '.', and must start and end with a letter or digit
-                at `-bad`
+                at `-bad`: not valid here
             main.npg:3:52 Error[NPG0303] no pod can match both of these terms on `app`
                 at `app=api`
                 also main.npg:106: this term
@@ -134,17 +134,17 @@ fn ports_ranges_and_protocols_are_validated() {
         "namespace shop {\n  group web = app=web\n}\nport p1 = 0\nport p2 = 8100-8000\nport p3 = 53/icmp\nport p4 = this-name-is-far-too-long\nport p5 = 70000\ngroup web may reach web:{p1, p2, p3, p4, p5}\n",
         expect![[r#"
             main.npg:4:11 Error[NPG0304] port 0 is invalid: ports are 1 to 65535
-                at `0`
+                at `0`: not valid here
             main.npg:5:11 Error[NPG0305] port range "8100-8000" is invalid: its start is above its end
-                at `8100-8000`
+                at `8100-8000`: not valid here
                 help: write `8000-8100`
                 fix: `8000-8100`
             main.npg:6:14 Error[NPG0306] protocol "icmp" is invalid: it must be tcp, udp or sctp
-                at `icmp`
+                at `icmp`: not valid here
             main.npg:7:11 Error[NPG0307] port name "this-name-is-far-too-long" is invalid: it must be at most 15 characters (it has 25)
-                at `this-name-is-far-too-long`
+                at `this-name-is-far-too-long`: not valid here
             main.npg:8:11 Error[NPG0304] port 70000 is invalid: ports are 1 to 65535
-                at `70000`
+                at `70000`: not valid here
         "#]],
     );
 }
@@ -155,15 +155,15 @@ fn cidrs_and_their_exceptions_are_validated() {
         "namespace shop {\n  group web = app=web\n}\nnetwork a = 10.0.0.1/8\nnetwork b = 10.0.0.0/8 except 192.168.0.0/16\nnetwork c = 10.0.0.0/8 except fd00::/8\nnetwork d = 300.0.0.0/8\ngroup web may reach a, b, c, d\n",
         expect![[r#"
             main.npg:4:13 Error[NPG0308] CIDR "10.0.0.1/8" is invalid: the address has bits set beyond the prefix length; the block is written 10.0.0.0/8
-                at `10.0.0.1/8`
+                at `10.0.0.1/8`: not valid here
                 help: write `10.0.0.0/8`
                 fix: `10.0.0.0/8`
             main.npg:5:31 Error[NPG0309] except 192.168.0.0/16 is invalid: it is not inside the block 10.0.0.0/8
-                at `192.168.0.0/16`
+                at `192.168.0.0/16`: not valid here
             main.npg:6:31 Error[NPG0310] except fd00::/8 is IPv6 but its block 10.0.0.0/8 is IPv4: an except must be of its block's IP family
-                at `fd00::/8`
+                at `fd00::/8`: not valid here
             main.npg:7:13 Error[NPG0308] CIDR "300.0.0.0/8" is invalid: 300 is not a byte of an IPv4 address (0 to 255)
-                at `300.0.0.0/8`
+                at `300.0.0.0/8`: not valid here
         "#]],
     );
 }
@@ -174,19 +174,19 @@ fn warnings_name_unused_declarations_and_missing_dns() {
         "team nobody {\n  user \"x@example.com\"\n}\nnamespace shop {\n  group web = app=web\n  group api = app=api\n  group idle = app=idle\n  group everything = *\n}\nport unused = 9999\ngroup web may reach api:8080\ngroup everything may reach kube-dns\n",
         expect![[r#"
             main.npg:1:6 Warning[NPG0501] team `nobody` owns nothing
-                at `nobody`
+                at `nobody`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:5:9 Warning[NPG0504] group `shop/web` cannot reach DNS: namespace `shop` isolates egress and no rule lets it reach `kube-dns`
                 at `web`: names will not resolve from these pods
                 help: add `group shop/web may reach kube-dns`
             main.npg:7:9 Warning[NPG0501] group `shop/idle` is in no rule or assertion
-                at `idle`
+                at `idle`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:8:9 Warning[NPG0502] group `everything` selects every pod in namespace `shop`
                 at `everything`
                 help: for traffic inside the namespace, `allow internal` says this directly; otherwise narrow the selector
             main.npg:10:6 Warning[NPG0501] port `unused` is never used
-                at `unused`
+                at `unused`: declared here, used nowhere
                 help: remove it, or use it
         "#]],
     );
@@ -213,10 +213,10 @@ fn groups_must_say_where_they_live_and_only_once() {
                 at `orphan`: in which namespace?
                 help: declare it inside `namespace NAME { }`, or write `group orphan in NAME = ...` (or `in any`)
             main.npg:1:7 Warning[NPG0501] group `orphan` is in no rule or assertion
-                at `orphan`
+                at `orphan`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:3:9 Warning[NPG0501] group `shop/twice` is in no rule or assertion
-                at `twice`
+                at `twice`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:3:18 Error[NPG0206] group `twice` is inside `namespace shop` and cannot also say where it lives
                 at `data`
@@ -225,10 +225,10 @@ fn groups_must_say_where_they_live_and_only_once() {
                 at `default-deny`
                 help: choose another name
             main.npg:4:9 Warning[NPG0501] group `shop/default-deny` is in no rule or assertion
-                at `default-deny`
+                at `default-deny`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:5:9 Warning[NPG0501] group `shop/blocky` is in no rule or assertion
-                at `blocky`
+                at `blocky`: declared here, used nowhere
                 help: remove it, or use it
             main.npg:5:16 Error[NPG0313] group `blocky` does not say which pods it selects
                 at `{

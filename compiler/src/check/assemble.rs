@@ -204,6 +204,7 @@ impl Assembler {
                 location.clone(),
                 format!("{} `{}` {what}", key.kind, key.display_name()),
             )
+            .with_label("declared here, used nowhere")
             .with_help("remove it, or use it");
             self.diagnostics.push(diagnostic);
         }

@@ -77,7 +77,7 @@ impl FileChecker<'_> {
 
     /// Reports a failed value check at `span`, with its suggested replacement.
     fn problem(&mut self, span: Span, problem: Problem) {
-        let mut diagnostic = Diagnostic::new(problem.code, self.at(span), problem.message);
+        let mut diagnostic = Diagnostic::new(problem.code, self.at(span), problem.message).with_label("not valid here");
         if let Some(suggestion) = problem.suggestion {
             diagnostic = diagnostic
                 .with_help(format!("write `{suggestion}`"))

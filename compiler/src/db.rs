@@ -156,7 +156,7 @@ pub fn model(db: &dyn Db, program: Program) -> Arc<Model> {
 /// program has no errors.
 #[salsa::tracked(returns(clone))]
 pub fn manifests(db: &dyn Db, program: Program) -> Arc<Vec<Manifest>> {
-    let model = model(db, program);
-    let objects = crate::lower::kubernetes_objects(&model);
-    Arc::new(crate::emit::manifests(&objects))
+    // Each object is written as soon as it is built, so a big program's
+    // Kubernetes objects never all exist at once.
+    Arc::new(crate::emit::model_manifests(&model(db, program)))
 }

@@ -170,14 +170,7 @@ mod tests {
     fn varied_model() -> Model {
         let mut model = ModelBuilder::new();
         model.in_file("teams.npg");
-        let web = model.team(
-            "web",
-            vec![
-                Subject::Group("oidc:web-devs".into()),
-                Subject::User("alice@example.com".into()),
-                Subject::ServiceAccount { namespace: "ci".into(), name: "deployer".into() },
-            ],
-        );
+        let web = model.web_team();
         let dba = model.team("dba", vec![Subject::User("bob@example.com".into())]);
         model.in_file("shop.npg");
         let shop = model.namespace("shop");

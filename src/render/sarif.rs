@@ -323,22 +323,12 @@ mod tests {
 
     #[test]
     fn fingerprints_are_stable_and_distinct() {
-        let first = log();
-        let second = log();
-        let prints: Vec<&Value> = first
-            .pointer("/runs/0/results")
-            .and_then(Value::as_array)
-            .unwrap()
-            .iter()
-            .map(|r| &r["partialFingerprints"])
-            .collect();
-        let again: Vec<&Value> = second
-            .pointer("/runs/0/results")
-            .and_then(Value::as_array)
-            .unwrap()
-            .iter()
-            .map(|r| &r["partialFingerprints"])
-            .collect();
+        let fingerprints = |log: &Value| -> Vec<Value> {
+            let results = log.pointer("/runs/0/results").and_then(Value::as_array).unwrap();
+            results.iter().map(|result| result["partialFingerprints"].clone()).collect()
+        };
+        let prints = fingerprints(&log());
+        let again = fingerprints(&log());
         assert_eq!(prints, again);
         assert_ne!(prints[0], prints[1]);
     }

@@ -57,6 +57,18 @@ impl ModelBuilder {
         TeamId(u32::try_from(self.model.teams.len() - 1).unwrap())
     }
 
+    /// The `web` team of language.md: one subject of each kind (group, user, service account).
+    pub(crate) fn web_team(&mut self) -> TeamId {
+        self.team(
+            "web",
+            vec![
+                Subject::Group("oidc:web-devs".into()),
+                Subject::User("alice@example.com".into()),
+                Subject::ServiceAccount { namespace: "ci".into(), name: "deployer".into() },
+            ],
+        )
+    }
+
     /// A group; `selector` as npg writes it (`app=web, tier!=cache, k in (a, b), k, !k, *`).
     pub(crate) fn group(&mut self, name: &str, placement: Placement, selector: &str) -> GroupId {
         let source = self.line();

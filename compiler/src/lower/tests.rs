@@ -313,14 +313,7 @@ fn two_equalities_on_one_key_keep_both_requirements() {
 #[test]
 fn teams_may_edit_exactly_the_policies_they_own() {
     let mut model = ModelBuilder::new();
-    let web = model.team(
-        "web",
-        vec![
-            Subject::Group("oidc:web-devs".into()),
-            Subject::User("alice@example.com".into()),
-            Subject::ServiceAccount { namespace: "ci".into(), name: "deployer".into() },
-        ],
-    );
+    let web = model.web_team();
     let dba = model.team("dba", vec![Subject::Group("oidc:dba".into())]);
     let shop = model.namespace("shop");
     shop.owner = Some(web);
@@ -397,14 +390,7 @@ fn a_group_policy_names_its_group_declaration_and_every_rule_behind_it() {
 fn the_example_program_of_the_language_design() {
     let mut model = ModelBuilder::new();
     model.in_file("shop.npg");
-    let web_team = model.team(
-        "web",
-        vec![
-            Subject::Group("oidc:web-devs".into()),
-            Subject::User("alice@example.com".into()),
-            Subject::ServiceAccount { namespace: "ci".into(), name: "deployer".into() },
-        ],
-    );
+    let web_team = model.web_team();
     model.namespace("shop").owner = Some(web_team);
     let frontend = model.group_in("shop", "frontend", "app=web, tier=frontend");
     let backend = model.group_in("shop", "backend", "app=api");

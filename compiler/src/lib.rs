@@ -22,6 +22,7 @@ pub mod lower;
 pub mod model;
 mod parallel;
 pub mod ports;
+pub mod reach;
 pub mod resolve;
 pub mod suggest;
 

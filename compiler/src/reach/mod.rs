@@ -1,0 +1,9 @@
+//! The connectivity engine: who can reach what under a set of NetworkPolicies, with
+//! exactly Kubernetes' semantics, for npg programs and for the YAML a cluster
+//! already has. Input is a [`Cluster`]; answers are [`ConnectionSet`]s per pair.
+
+pub mod cluster;
+pub mod connections;
+
+pub use cluster::{Cluster, ContainerPort, HostNetwork, Namespace, NamespaceScope, Peer, Policy, PolicyRule, Workload};
+pub use connections::ConnectionSet;

@@ -52,10 +52,10 @@ impl ConnectionSet {
     /// Adds `start..=end` of `protocol`.
     pub fn add(&mut self, protocol: Protocol, start: u16, end: u16) {
         let (start, end) = (start.max(*ALL_PORTS.start()), end);
-        if start <= end {
-            if let Some(ports) = self.ports.get_mut(slot(protocol)) {
-                ports.ranges_insert(start..=end);
-            }
+        if start <= end
+            && let Some(ports) = self.ports.get_mut(slot(protocol))
+        {
+            ports.ranges_insert(start..=end);
         }
     }
 

@@ -2,8 +2,15 @@
 //! exactly Kubernetes' semantics, for npg programs and for the YAML a cluster
 //! already has. Input is a [`Cluster`]; answers are [`ConnectionSet`]s per pair.
 
+pub mod addresses;
+pub mod analysis;
 pub mod cluster;
 pub mod connections;
+pub mod connlist;
+pub mod pairs;
 
+pub use addresses::{AddressRange, AddressSet};
+pub use analysis::Connectivity;
 pub use cluster::{Cluster, ContainerPort, HostNetwork, Namespace, NamespaceScope, Peer, Policy, PolicyRule, Workload};
 pub use connections::ConnectionSet;
+pub use pairs::{Direction, Endpoint, PairVerdict};

@@ -3,6 +3,8 @@
 //! (`reach::pairs::evaluate`) on random clusters: every workload pair, every
 //! workload to every address piece and back.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use std::collections::BTreeMap;
 
 use npg_compiler::model::{AddressBlock, LabelSelector, Port, PortSet, Protocol, Requirement};

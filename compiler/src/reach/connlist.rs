@@ -138,6 +138,7 @@ pub fn to_dot(lines: &[ConnectionLine]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
     use super::*;
     use crate::model::Protocol;
 

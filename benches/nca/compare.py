@@ -235,12 +235,15 @@ def address_text(family, first, last):
 
 def compare_external(npg_ranges, nca_ranges):
     """Cuts the address space at every boundary either side has and compares
-    what each side allows on each piece; yields (family, first, last, npg, nca)
-    for pieces that differ, adjacent pieces with the same difference merged."""
+    what each side allows on each piece. Returns the pieces that differ as
+    (family, first, last, npg, nca), adjacent pieces with the same difference
+    merged, and the number of facts compared."""
     by_family = defaultdict(lambda: ([], []))
     for index, ranges in enumerate((npg_ranges, nca_ranges)):
         for family, first, last, connections in ranges:
             by_family[family][index].append((first, last, connections))
+    differences = []
+    facts = 0
     for family in sorted(by_family):
         sides = by_family[family]
         top = (1 << (32 if family == 4 else 128)) - 1
@@ -250,7 +253,6 @@ def compare_external(npg_ranges, nca_ranges):
                 cuts.add(first)
                 cuts.add(last + 1)
         cuts = sorted(cuts)
-        pending = None
         for low, next_low in zip(cuts, cuts[1:]):
             high = next_low - 1
             allowed = []
@@ -261,20 +263,16 @@ def compare_external(npg_ranges, nca_ranges):
                         connections = union(connections, conns)
                 allowed.append(connections)
             npg, nca = allowed
-            same = not difference(npg, nca) and not difference(nca, npg)
-            if same:
-                if pending:
-                    yield pending
-                pending = None
+            facts += count_facts(union(npg, nca))
+            if not difference(npg, nca) and not difference(nca, npg):
                 continue
-            if pending and pending[2] + 1 == low and pending[3] == npg and pending[4] == nca:
-                pending = (family, pending[1], high, npg, nca)
+            last_difference = differences[-1] if differences else None
+            if (last_difference and last_difference[0] == family and last_difference[2] + 1 == low
+                    and last_difference[3] == npg and last_difference[4] == nca):
+                differences[-1] = (family, last_difference[1], high, npg, nca)
             else:
-                if pending:
-                    yield pending
-                pending = (family, low, high, npg, nca)
-        if pending:
-            yield pending
+                differences.append((family, low, high, npg, nca))
+    return differences, facts
 
 
 def count_facts(connections):
@@ -297,8 +295,9 @@ def compare(npg, nca):
     for key in sorted(set(npg.external) | set(nca.external)):
         workload, direction = key
         npg_ranges, nca_ranges = npg.external.get(key, []), nca.external.get(key, [])
-        facts += sum(count_facts(c) for *_, c in npg_ranges + nca_ranges)
-        for family, first, last, ours, theirs in compare_external(npg_ranges, nca_ranges):
+        differences, piece_facts = compare_external(npg_ranges, nca_ranges)
+        facts += piece_facts
+        for family, first, last, ours, theirs in differences:
             addresses = address_text(family, first, last)
             source, destination = (addresses, workload) if direction == "in" else (workload, addresses)
             disagreements.append(
@@ -367,7 +366,7 @@ def main():
     else:
         print(f"nca:            {nca_seconds:.3f} s, peak {nca_kb / 1024:.0f} MB, {nca.lines} lines")
         print(f"ratio:          nca / npg = {nca_seconds / npg_seconds:.0f}")
-    print(f"facts compared: {facts} (source, destination, protocol, port interval)")
+    print(f"facts compared: {facts} (source, destination, protocol, port interval; addresses cut where either side cuts)")
     print(f"disagreements:  {len(disagreements)} (all in {work}/disagreements.txt)")
     for line in disagreements[: args.show]:
         print("  " + line)

@@ -33,8 +33,8 @@ pub struct Shape {
     /// Percent of the policies that select nothing or allow nothing.
     pub empty_percent: usize,
     /// StatefulSets, DaemonSets (one of them on the host network) and bare Pods
-    /// besides Deployments; IPv6 blocks; selectors with `matchExpressions`.
-    pub every_feature: bool,
+    /// besides Deployments, and IPv6 blocks besides IPv4 ones.
+    pub every_kind: bool,
 }
 
 impl Shape {
@@ -50,12 +50,12 @@ impl Shape {
             nodes: 40,
             address_blocks: 160,
             empty_percent: 25,
-            every_feature: true,
+            every_kind: true,
         }
     }
 
     /// About a thousand pods, for the comparison with network-config-analyzer:
-    /// Deployments and Namespaces only, IPv4 blocks only.
+    /// Deployments and Namespaces only, IPv4 blocks only, every policy feature.
     pub fn nca_1k() -> Shape {
         Shape {
             name: "nca-1k",
@@ -66,7 +66,7 @@ impl Shape {
             nodes: 10,
             address_blocks: 40,
             empty_percent: 25,
-            every_feature: false,
+            every_kind: false,
         }
     }
 }
@@ -593,7 +593,7 @@ impl Generator {
         }];
         let mut seen = BTreeSet::new();
         while blocks.len() < self.shape.address_blocks {
-            if self.shape.every_feature && self.percent(3) {
+            if self.shape.every_kind && self.percent(3) {
                 let block = format!("2001:db8:{:x}::/48", self.below(0xffff));
                 if seen.insert(block.clone()) {
                     blocks.push(IPBlock { cidr: block, except: None });
@@ -634,9 +634,9 @@ impl Generator {
 
     /// kube-system (DNS, kube-proxy on the host network, metrics-server),
     /// monitoring (Prometheus, node exporter, Grafana), logging (one agent per
-    /// node) and ingress-nginx. Without every feature: Deployments only.
+    /// node) and ingress-nginx. Without every kind: Deployments only.
     fn system_namespaces(&mut self) -> Vec<GeneratedNamespace> {
-        let every = self.shape.every_feature;
+        let every = self.shape.every_kind;
         let per_node = if every { "DaemonSet" } else { "Deployment" };
         let stateful = if every { "StatefulSet" } else { "Deployment" };
         let dns = DeclaredPort { name: Some("dns"), port: 53, protocol: "UDP" };
@@ -795,7 +795,7 @@ impl Generator {
             }
             let draw = self.below(100);
             let kind = match draw {
-                _ if !self.shape.every_feature => "Deployment",
+                _ if !self.shape.every_kind => "Deployment",
                 0..8 if tier == Tier::Data => "StatefulSet",
                 8..14 => "Pod",
                 _ if tier == Tier::Data && draw < 60 => "StatefulSet",
@@ -917,7 +917,7 @@ impl Generator {
         } else if draw < 75 {
             let tier = chosen.labels.get("tier").map_or("backend", String::as_str);
             (match_labels(&[("tier", tier)]), Some(workload))
-        } else if draw < 92 || !self.shape.every_feature {
+        } else if draw < 92 {
             (LabelSelector::default(), Some(workload))
         } else {
             let selector = LabelSelector {
@@ -973,7 +973,6 @@ impl Generator {
     }
 
     fn one_policy(&mut self, namespace: &GeneratedNamespace, index: usize) -> NetworkPolicy {
-        let every = self.shape.every_feature;
         let (selector, workload) = self.target(namespace);
         let draw = self.below(100);
         let empty = self.shape.empty_percent.saturating_sub(4);
@@ -1033,7 +1032,7 @@ impl Generator {
                 match_labels(&[("kubernetes.io/metadata.name", &name)])
             };
             let application = self.pick(APPLICATIONS, ("api", Tier::Backend)).0;
-            let pods = if self.percent(20) && every {
+            let pods = if self.percent(20) {
                 LabelSelector {
                     match_labels: None,
                     match_expressions: Some(vec![expression("tier", "NotIn", &["data"])]),

@@ -184,6 +184,8 @@ fn reach(c: &mut Criterion, case: &Case) {
 }
 
 fn benches(c: &mut Criterion) {
+    // Written for benches/nca/compare.py only, not measured.
+    prepare(Shape::nca_kinds());
     for shape in [Shape::nca_1k(), Shape::public_cluster()] {
         let started = Instant::now();
         let case = prepare(shape);

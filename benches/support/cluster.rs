@@ -54,6 +54,22 @@ impl Shape {
         }
     }
 
+    /// A small cluster with every workload kind, the host network and IPv6, to
+    /// compare with network-config-analyzer where the two may differ.
+    pub fn nca_kinds() -> Shape {
+        Shape {
+            name: "nca-kinds",
+            namespaces: 20,
+            pods: 400,
+            policies: 200,
+            prod_pods: 260,
+            nodes: 5,
+            address_blocks: 30,
+            empty_percent: 25,
+            every_kind: true,
+        }
+    }
+
     /// About a thousand pods, for the comparison with network-config-analyzer:
     /// Deployments and Namespaces only, IPv4 blocks only, every policy feature.
     pub fn nca_1k() -> Shape {
@@ -801,6 +817,11 @@ impl Generator {
                 _ if tier == Tier::Data && draw < 60 => "StatefulSet",
                 _ => "Deployment",
             };
+            if kind == "Pod" {
+                // A name no replica of another workload can have: pods of a
+                // Deployment `web` are never called `web-toolbox`.
+                name = format!("{name}-toolbox");
+            }
             let replicas = match kind {
                 "Pod" => 1,
                 "StatefulSet" => 1 + self.below(3),

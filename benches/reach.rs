@@ -1,6 +1,7 @@
 //! Benchmarks of the connectivity engine on generated clusters
 //! (`reach/<shape>/...`): reading the YAML text into a `Cluster`, full
-//! connectivity of that cluster (every pair and address piece), and both.
+//! connectivity of that cluster (every pair and address piece), both, and the
+//! connectivity list `npg analyze` prints.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -14,7 +15,7 @@ use k8s_openapi::api::core::v1::{Namespace as KubeNamespace, Pod, PodSpec};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use npg_compiler::model::Protocol;
 use npg_compiler::reach::kubernetes::{DEFAULT_NAMESPACE, policy_from_kubernetes};
-use npg_compiler::reach::{Cluster, Connectivity, ContainerPort, HostNetwork, Namespace, Workload};
+use npg_compiler::reach::{Cluster, Connectivity, ContainerPort, HostNetwork, Namespace, Workload, connlist};
 use serde::Deserialize as _;
 
 #[path = "support/cluster.rs"]
@@ -177,6 +178,10 @@ fn reach(c: &mut Criterion, case: &Case) {
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("read", |b| b.iter(|| black_box(read(&case.files).map(|cluster| cluster.workloads.len()))));
     group.bench_function("connectivity", |b| b.iter(|| black_box(Connectivity::of(&case.cluster))));
+    let connectivity = Connectivity::of(&case.cluster);
+    group.bench_function("connlist", |b| {
+        b.iter(|| black_box(connlist::to_text(&connlist::lines(&case.cluster, &connectivity)).len()))
+    });
     group.bench_function("read+connectivity", |b| {
         b.iter(|| black_box(read(&case.files).map(|cluster| Connectivity::of(&cluster).workload_count())))
     });

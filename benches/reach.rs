@@ -3,7 +3,6 @@
 //! connectivity of that cluster (every pair and address piece), both, and the
 //! connectivity list `npg analyze` prints.
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -130,7 +129,7 @@ fn workload(
         namespace: object.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         name: object.name.unwrap_or_default(),
         kind: kind.to_owned(),
-        labels: template.and_then(|metadata| metadata.labels).unwrap_or_else(BTreeMap::new),
+        labels: template.and_then(|metadata| metadata.labels).unwrap_or_default(),
         ports,
         host_network: (spec.host_network == Some(true)).then_some(HostNetwork { host_ip: None }),
         source: source.clone(),

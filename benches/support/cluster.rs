@@ -342,6 +342,7 @@ struct Generator {
     application_namespaces: Vec<(String, String)>,
 }
 
+#[rustfmt::skip]
 const PRODUCTS: &[&str] = &[
     "billing", "checkout", "catalog", "search", "payments", "identity", "inventory", "shipping", "orders", "reviews",
     "ads", "analytics", "notifications", "pricing", "loyalty", "fraud", "ledger", "reports", "media", "profiles",
@@ -349,6 +350,7 @@ const PRODUCTS: &[&str] = &[
     "invoices", "rewards", "coupons", "wishlist", "feeds", "chat", "video", "maps", "partners",
 ];
 
+#[rustfmt::skip]
 const TEAMS: &[&str] = &[
     "atlas", "borealis", "cobalt", "delta", "ember", "falcon", "granite", "harbor", "indigo", "juniper", "kestrel",
     "lumen", "meridian", "nimbus", "onyx", "pioneer", "quartz", "raven", "summit", "tundra", "umber", "vertex", "willow",
@@ -617,11 +619,8 @@ impl Generator {
                 continue;
             }
             let prefix = self.pick(&[32, 32, 32, 28, 24, 24, 24, 22, 20, 16], 32);
-            let first_octet: u32 = if self.percent(60) {
-                10
-            } else {
-                self.pick(&[34, 35, 52, 54, 104, 151, 172, 185, 192, 203], 10)
-            };
+            let first_octet: u32 =
+                if self.percent(60) { 10 } else { self.pick(&[34, 35, 52, 54, 104, 151, 172, 185, 192, 203], 10) };
             let address = (first_octet << 24) | (self.random.u32(..) & 0x00ff_ffff);
             let address = match first_octet {
                 172 => (address & 0xff0f_ffff) | 0x0010_0000,
@@ -698,7 +697,14 @@ impl Generator {
             ),
             (
                 "logging",
-                vec![("fluent-bit", per_node, 2, vec![("app", "fluent-bit")], vec![DeclaredPort::named(METRICS)], false)],
+                vec![(
+                    "fluent-bit",
+                    per_node,
+                    2,
+                    vec![("app", "fluent-bit")],
+                    vec![DeclaredPort::named(METRICS)],
+                    false,
+                )],
             ),
             (
                 "ingress-nginx",
@@ -753,7 +759,8 @@ impl Generator {
                 1 + (draw * draw * draw * 60.0) as usize
             })
             .collect();
-        let sizes: Vec<usize> = apportion(pods.saturating_sub(count), &weights).into_iter().map(|size| size + 1).collect();
+        let sizes: Vec<usize> =
+            apportion(pods.saturating_sub(count), &weights).into_iter().map(|size| size + 1).collect();
         let mut order: Vec<usize> = (0..count).collect();
         self.random.shuffle(&mut order);
         let mut environments = vec![""; count];
@@ -797,7 +804,13 @@ impl Generator {
     }
 
     /// Workloads whose replicas add up to `pods`.
-    fn application_workloads(&mut self, namespace: &str, team: &str, environment: &str, pods: usize) -> Vec<GeneratedWorkload> {
+    fn application_workloads(
+        &mut self,
+        namespace: &str,
+        team: &str,
+        environment: &str,
+        pods: usize,
+    ) -> Vec<GeneratedWorkload> {
         let mut left = pods;
         let mut names = BTreeSet::new();
         let mut workloads = Vec::new();
@@ -829,8 +842,7 @@ impl Generator {
             }
             .min(left);
             left -= replicas;
-            let mut pod_labels =
-                labels(&[("app", &name), ("tier", tier.label()), ("team", team), ("version", "v1")]);
+            let mut pod_labels = labels(&[("app", &name), ("tier", tier.label()), ("team", team), ("version", "v1")]);
             if !environment.is_empty() {
                 pod_labels.insert("env".to_owned(), environment.to_owned());
             }
@@ -1028,11 +1040,8 @@ impl Generator {
             // From other pods of the namespace.
             let source_workload = self.below(namespace.workloads.len());
             let source = namespace.workloads.get(source_workload).map_or("web", |workload| workload.name.as_str());
-            let peer = if self.percent(50) {
-                match_labels(&[("app", source)])
-            } else {
-                match_labels(&[("tier", "frontend")])
-            };
+            let peer =
+                if self.percent(50) { match_labels(&[("app", source)]) } else { match_labels(&[("tier", "frontend")]) };
             let mut ports = vec![self.port(namespace, workload)];
             if self.percent(30) {
                 ports.push(self.port(namespace, workload));
@@ -1087,7 +1096,8 @@ impl Generator {
                     ip_block: None,
                 }
             };
-            let port = NetworkPolicyPort { port: Some(IntOrString::String("metrics".to_owned())), ..Default::default() };
+            let port =
+                NetworkPolicyPort { port: Some(IntOrString::String("metrics".to_owned())), ..Default::default() };
             let ports = if self.percent(50) { vec![port] } else { vec![self.port(namespace, workload)] };
             let rule = NetworkPolicyIngressRule { from: Some(vec![peer]), ports: Some(ports) };
             return self.policy(namespace, &format!("allow-shared-{index}"), selector, Some(vec![rule]), None);
@@ -1101,8 +1111,16 @@ impl Generator {
                 ip_block: None,
             }]),
             ports: Some(vec![
-                NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some("UDP".to_owned()), end_port: None },
-                NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some("TCP".to_owned()), end_port: None },
+                NetworkPolicyPort {
+                    port: Some(IntOrString::Int(53)),
+                    protocol: Some("UDP".to_owned()),
+                    end_port: None,
+                },
+                NetworkPolicyPort {
+                    port: Some(IntOrString::Int(53)),
+                    protocol: Some("TCP".to_owned()),
+                    end_port: None,
+                },
             ]),
         };
         let out = NetworkPolicyEgressRule {

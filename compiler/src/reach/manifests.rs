@@ -1,0 +1,616 @@
+//! Reading a cluster from Kubernetes manifests (YAML streams and JSON files, `List`
+//! objects included): namespaces, NetworkPolicies and the workloads that pods and
+//! workload objects stand for, named as netpol-analyzer names them.
+
+mod documents;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    Container, Namespace as KubeNamespace, Pod, PodSpec, PodTemplateSpec, ReplicationController,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use serde_json::Value;
+
+use self::documents::{Document, Step};
+use super::cluster::{Cluster, ContainerPort, HostNetwork, Namespace, NamespaceScope, Peer, Policy, Workload};
+use super::kubernetes::{DEFAULT_NAMESPACE, policy_from_kubernetes};
+use crate::diagnostic::{Code, Diagnostic, Location, Span};
+use crate::model::{LabelSelector, NAMESPACE_NAME_LABEL, Protocol};
+
+/// One file to read: the path it is known by and its text.
+#[derive(Clone, Debug)]
+pub struct ManifestFile<'a> {
+    pub path: Arc<str>,
+    pub text: &'a str,
+}
+
+/// What the manifests describe, and what was skipped on the way (warnings).
+#[derive(Clone, Debug)]
+pub struct Manifests {
+    pub cluster: Cluster,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Workload kinds whose pod template stands for their pods.
+const WORKLOAD_KINDS: &[&str] =
+    &["Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet", "Job", "CronJob"];
+
+/// How deep `List`s may nest inside each other.
+const MAX_LIST_DEPTH: usize = 4;
+
+/// Reads every object of `files` into a [`Cluster`]. Kinds the engine does not
+/// model (Service, ConfigMap, ...) are skipped silently; documents that do not
+/// parse and objects with fields of the wrong type are skipped with a warning.
+/// The result does not depend on the order of `files`. On errors, the `Err` holds
+/// them and the warnings, sorted.
+pub fn read_manifests(files: &[ManifestFile]) -> Result<Manifests, Vec<Diagnostic>> {
+    let mut sorted: Vec<&ManifestFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut reader = Reader::default();
+    for file in &sorted {
+        reader.read_file(file);
+    }
+    reader.finish(sorted.first().map(|file| file.path.clone()))
+}
+
+/// Where an object is: its file, its document and its path inside the document
+/// (`items[3]` for an item of a list).
+#[derive(Clone)]
+struct Origin<'a> {
+    file: Arc<str>,
+    document: Document<'a>,
+    prefix: Vec<Step>,
+}
+
+impl Origin<'_> {
+    /// The span of `path` (relative to the object), or of the document's first line.
+    fn span_of(&self, path: &str) -> Span {
+        let mut steps = self.prefix.clone();
+        steps.extend(documents::parse_path(path));
+        documents::locate(&self.document, &steps).unwrap_or_else(|| self.document.first_line())
+    }
+
+    fn location_of(&self, path: &str) -> Location {
+        Location { file: self.file.clone(), span: self.span_of(path) }
+    }
+
+    /// Where to point at the object as a whole: its name, else its kind.
+    fn object_location(&self) -> Location {
+        let mut steps = self.prefix.clone();
+        steps.extend(documents::parse_path("metadata.name"));
+        let span = documents::locate(&self.document, &steps)
+            .filter(|span| span.end > span.start)
+            .unwrap_or_else(|| self.span_of("kind"));
+        Location { file: self.file.clone(), span }
+    }
+}
+
+/// One pod, or the template of a workload object, before pods of one owner are merged.
+struct Member {
+    pod_name: String,
+    labels: BTreeMap<String, String>,
+    ports: Vec<ContainerPort>,
+    host_network: Option<HostNetwork>,
+    location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct WorkloadKey {
+    namespace: String,
+    name: String,
+    kind: String,
+}
+
+#[derive(Default)]
+struct Reader {
+    namespaces: BTreeMap<String, (BTreeMap<String, String>, Location)>,
+    policies: BTreeMap<(String, String), (Policy, Location)>,
+    members: BTreeMap<WorkloadKey, Vec<Member>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Reader {
+    fn read_file(&mut self, file: &ManifestFile) {
+        let is_json = file.path.to_ascii_lowercase().ends_with(".json");
+        if is_json {
+            let document = Document { text: file.text, offset: 0 };
+            match documents::read_json(&document) {
+                Ok(value) => {
+                    let origin = Origin { file: file.path.clone(), document, prefix: Vec::new() };
+                    self.read_value(value, &origin, 0);
+                }
+                Err(problem) => self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnreadableDocument,
+                        Location { file: file.path.clone(), span: problem.span },
+                        format!("`{}` is not valid JSON: {}; the file is skipped", file.path, problem.message),
+                    )
+                    .with_label("cannot read past here"),
+                ),
+            }
+            return;
+        }
+        let all = documents::split_yaml(file.text);
+        for (index, document) in all.iter().enumerate() {
+            match documents::read_yaml(document) {
+                Ok(Some(value)) => {
+                    let origin = Origin { file: file.path.clone(), document: *document, prefix: Vec::new() };
+                    self.read_value(value, &origin, 0);
+                }
+                Ok(None) => {}
+                Err(problem) => {
+                    let skipped = all.len() - index;
+                    let what = if skipped == 1 {
+                        "this document is skipped".to_owned()
+                    } else {
+                        format!("this document and the {} after it are skipped", skipped - 1)
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnreadableDocument,
+                            Location { file: file.path.clone(), span: problem.span },
+                            format!("document {} of `{}` is not valid YAML: {}", index + 1, file.path, problem.message),
+                        )
+                        .with_label(what)
+                        .with_help("the documents before it are read; fix the YAML to read the rest of the file"),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One object, or a list of them.
+    fn read_value(&mut self, value: Value, origin: &Origin, depth: usize) {
+        let Value::Object(mut object) = value else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::MalformedObject,
+                    origin.location_of(""),
+                    "a document that is not a mapping is not a Kubernetes object; it is skipped",
+                )
+                .with_label("expected `apiVersion:`, `kind:` and the object's fields"),
+            );
+            return;
+        };
+        let Some(kind) = object.get("kind").and_then(Value::as_str).map(str::to_owned) else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::MalformedObject, origin.location_of(""), "an object without `kind` is skipped")
+                    .with_label("no `kind` in this object")
+                    .with_help("every Kubernetes object says its `kind` and `apiVersion`"),
+            );
+            return;
+        };
+        let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if let Some(item_kind) = kind.strip_suffix("List")
+            && let Some(Value::Array(items)) = object.remove("items")
+        {
+            if depth >= MAX_LIST_DEPTH {
+                self.diagnostics.push(Diagnostic::new(
+                    Code::MalformedObject,
+                    origin.location_of("items"),
+                    format!("lists nested more than {MAX_LIST_DEPTH} deep are skipped"),
+                ));
+                return;
+            }
+            for (index, mut item) in items.into_iter().enumerate() {
+                // Items of a typed list (`PodList`) may leave out their kind.
+                if let Value::Object(fields) = &mut item
+                    && !item_kind.is_empty()
+                    && !fields.contains_key("kind")
+                {
+                    fields.insert("kind".into(), Value::String(item_kind.to_owned()));
+                    fields.insert("apiVersion".into(), Value::String(api_version.clone()));
+                }
+                let mut item_origin = origin.clone();
+                item_origin.prefix.push(Step::Key("items".into()));
+                item_origin.prefix.push(Step::Index(index));
+                self.read_value(item, &item_origin, depth + 1);
+            }
+            return;
+        }
+        if !is_modelled(&kind, &api_version) {
+            return;
+        }
+        object.remove("kind");
+        object.remove("apiVersion");
+        let name = object_name(&object);
+        let value = Value::Object(object);
+        match kind.as_str() {
+            "Namespace" => {
+                if let Some(namespace) = self.decode::<KubeNamespace>(value, &kind, &name, origin) {
+                    self.add_namespace(&namespace, origin);
+                }
+            }
+            "NetworkPolicy" => {
+                if let Some(policy) = self.decode::<NetworkPolicy>(value, &kind, &name, origin) {
+                    self.add_policy(policy, origin);
+                }
+            }
+            "Pod" => {
+                if let Some(pod) = self.decode::<Pod>(value, &kind, &name, origin) {
+                    self.add_pod(&pod, origin);
+                }
+            }
+            _ => {
+                if let Some(template) = self.workload_template(value, &kind, &name, origin) {
+                    let metadata = template.0;
+                    self.add_workload(metadata, &kind, template.1.as_ref(), origin);
+                }
+            }
+        }
+    }
+
+    /// The object as a k8s-openapi value, or a warning saying why it is skipped.
+    fn decode<T: serde::de::DeserializeOwned>(
+        &mut self,
+        value: Value,
+        kind: &str,
+        name: &str,
+        origin: &Origin,
+    ) -> Option<T> {
+        match serde_json::from_value::<T>(value) {
+            Ok(object) => Some(object),
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::MalformedObject,
+                        origin.object_location(),
+                        format!("{kind} '{name}' is skipped: {error}"),
+                    )
+                    .with_label("a field of this object has a value of the wrong type")
+                    .with_help("Kubernetes would refuse this object; fix the field's type to have it read"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The metadata and pod template of a workload object.
+    fn workload_template(
+        &mut self,
+        value: Value,
+        kind: &str,
+        name: &str,
+        origin: &Origin,
+    ) -> Option<(k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, Option<PodTemplateSpec>)> {
+        Some(match kind {
+            "Deployment" => {
+                let object = self.decode::<Deployment>(value, kind, name, origin)?;
+                (object.metadata, object.spec.map(|spec| spec.template))
+            }
+            "ReplicaSet" => {
+                let object = self.decode::<ReplicaSet>(value, kind, name, origin)?;
+                (object.metadata, object.spec.and_then(|spec| spec.template))
+            }
+            "ReplicationController" => {
+                let object = self.decode::<ReplicationController>(value, kind, name, origin)?;
+                (object.metadata, object.spec.and_then(|spec| spec.template))
+            }
+            "DaemonSet" => {
+                let object = self.decode::<DaemonSet>(value, kind, name, origin)?;
+                (object.metadata, object.spec.map(|spec| spec.template))
+            }
+            "StatefulSet" => {
+                let object = self.decode::<StatefulSet>(value, kind, name, origin)?;
+                (object.metadata, object.spec.map(|spec| spec.template))
+            }
+            "Job" => {
+                let object = self.decode::<Job>(value, kind, name, origin)?;
+                (object.metadata, object.spec.map(|spec| spec.template))
+            }
+            "CronJob" => {
+                let object = self.decode::<CronJob>(value, kind, name, origin)?;
+                let template = object.spec.and_then(|spec| spec.job_template.spec).map(|spec| spec.template);
+                (object.metadata, template)
+            }
+            _ => return None,
+        })
+    }
+
+    fn add_namespace(&mut self, namespace: &KubeNamespace, origin: &Origin) {
+        let name = namespace.metadata.name.clone().unwrap_or_default();
+        let location = origin.object_location();
+        if let Some((_, first)) = self.namespaces.get(&name) {
+            let first = first.clone();
+            self.diagnostics.push(
+                Diagnostic::new(Code::DuplicateObject, location, format!("Namespace '{name}' is given twice"))
+                    .with_label("second definition")
+                    .with_secondary(first, "first definition")
+                    .with_help("keep one definition of each namespace"),
+            );
+            return;
+        }
+        let mut labels = namespace.metadata.labels.clone().unwrap_or_default();
+        labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
+        self.namespaces.insert(name, (labels, location));
+    }
+
+    fn add_policy(&mut self, mut policy: NetworkPolicy, origin: &Origin) {
+        let namespace = policy.metadata.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_owned()).clone();
+        let name = policy.metadata.name.clone().unwrap_or_default();
+        let shown = format!("{namespace}/{name}");
+        let location = origin.object_location();
+        if let Some((_, first)) = self.policies.get(&(namespace.clone(), name.clone())) {
+            let first = first.clone();
+            self.diagnostics.push(
+                Diagnostic::new(Code::DuplicateObject, location, format!("NetworkPolicy '{shown}' is given twice"))
+                    .with_label("second definition")
+                    .with_secondary(first, "first definition")
+                    .with_help("Kubernetes keeps one NetworkPolicy per namespace and name; remove or rename one"),
+            );
+            return;
+        }
+        match policy_from_kubernetes(&policy, origin.file.clone()) {
+            Ok(checked) => {
+                self.policies.insert((namespace, name), (checked, location));
+            }
+            Err(problems) => {
+                for problem in problems {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            problem.code,
+                            origin.location_of(&problem.path),
+                            format!("NetworkPolicy '{shown}': {}", problem.message),
+                        )
+                        .with_label(format!("in {}", problem.path)),
+                    );
+                }
+            }
+        }
+    }
+
+    fn add_pod(&mut self, pod: &Pod, origin: &Origin) {
+        let metadata = &pod.metadata;
+        let pod_name = metadata.name.clone().unwrap_or_default();
+        if pod_name.starts_with("virt-launcher-") {
+            return;
+        }
+        let namespace = metadata.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        let owner = metadata
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|owner| owner.controller == Some(true))
+            .filter(|owner| owner.kind != "Node" && !owner.name.is_empty());
+        let (name, kind) = match owner {
+            Some(owner) => {
+                let kind = if owner.kind.is_empty() { "Pod" } else { owner.kind.as_str() };
+                (owner.name.clone(), kind.to_owned())
+            }
+            None => (pod_name.clone(), "Pod".to_owned()),
+        };
+        let spec = pod.spec.as_ref();
+        let host_network = spec.filter(|spec| spec.host_network == Some(true)).map(|_| HostNetwork {
+            host_ip: pod.status.as_ref().and_then(|status| status.host_ip.as_deref()?.parse::<IpAddr>().ok()),
+        });
+        let member = Member {
+            pod_name,
+            labels: metadata.labels.clone().unwrap_or_default(),
+            ports: spec.map(container_ports).unwrap_or_default(),
+            host_network,
+            location: origin.object_location(),
+        };
+        self.members.entry(WorkloadKey { namespace, name, kind }).or_default().push(member);
+    }
+
+    fn add_workload(
+        &mut self,
+        metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        kind: &str,
+        template: Option<&PodTemplateSpec>,
+        origin: &Origin,
+    ) {
+        let name = metadata.name.clone().unwrap_or_default();
+        let namespace = metadata.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        let spec = template.and_then(|template| template.spec.as_ref());
+        let labels = template.and_then(|template| template.metadata.as_ref()?.labels.clone()).unwrap_or_default();
+        let member = Member {
+            pod_name: name.clone(),
+            labels,
+            ports: spec.map(container_ports).unwrap_or_default(),
+            host_network: spec.filter(|spec| spec.host_network == Some(true)).map(|_| HostNetwork { host_ip: None }),
+            location: origin.object_location(),
+        };
+        let key = WorkloadKey { namespace, name, kind: kind.to_owned() };
+        self.members.entry(key).or_default().push(member);
+    }
+
+    fn finish(mut self, first_file: Option<Arc<str>>) -> Result<Manifests, Vec<Diagnostic>> {
+        let policies: Vec<Policy> = std::mem::take(&mut self.policies).into_values().map(|(policy, _)| policy).collect();
+        let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = std::mem::take(&mut self.namespaces)
+            .into_iter()
+            .map(|(name, (labels, _))| (name, labels))
+            .collect();
+        let referenced: BTreeSet<String> = self
+            .members
+            .keys()
+            .map(|key| key.namespace.clone())
+            .chain(policies.iter().map(|policy| policy.namespace.clone()))
+            .collect();
+        for name in referenced {
+            namespaces
+                .entry(name.clone())
+                .or_insert_with(|| BTreeMap::from([(NAMESPACE_NAME_LABEL.to_owned(), name)]));
+        }
+
+        let mut workloads = Vec::new();
+        for (key, mut members) in std::mem::take(&mut self.members) {
+            members.sort_by(|a, b| a.pod_name.cmp(&b.pod_name).then_with(|| a.location.cmp(&b.location)));
+            self.check_owner_labels(&key, &members, &policies, &namespaces);
+            let Some(first) = members.into_iter().next() else { continue };
+            workloads.push(Workload {
+                namespace: key.namespace,
+                name: key.name,
+                kind: key.kind,
+                labels: first.labels,
+                ports: first.ports,
+                host_network: first.host_network,
+                source: first.location.file,
+            });
+        }
+        if workloads.is_empty() && !self.diagnostics.iter().any(Diagnostic::is_error) {
+            let file = first_file.unwrap_or_else(|| "".into());
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::NoWorkloads,
+                    Location { file, span: Span::default() },
+                    "the manifests hold no workloads, so there is no connectivity to report",
+                )
+                .with_help(format!(
+                    "give Pod objects or workload objects ({}); other kinds are not read",
+                    WORKLOAD_KINDS.join(", ")
+                )),
+            );
+        }
+
+        let mut diagnostics = self.diagnostics;
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(diagnostics);
+        }
+        let namespaces = namespaces.into_iter().map(|(name, labels)| Namespace { name, labels }).collect();
+        Ok(Manifests { cluster: Cluster { namespaces, workloads, policies }, warnings: diagnostics })
+    }
+
+    /// Pods of one owner may differ in labels only where no policy selector looks:
+    /// one workload stands for all of them.
+    fn check_owner_labels(
+        &mut self,
+        key: &WorkloadKey,
+        members: &[Member],
+        policies: &[Policy],
+        namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+    ) {
+        let Some(first) = members.first() else { return };
+        let Some(other) = members.iter().find(|member| member.labels != first.labels) else { return };
+        let namespace_labels = namespaces.get(&key.namespace);
+        for policy in policies {
+            for selector in selectors_applying_to(policy, &key.namespace, namespace_labels) {
+                let Some(differing) = members.iter().find(|member| {
+                    selector.matches(&member.labels) != selector.matches(&first.labels)
+                }) else {
+                    continue;
+                };
+                let _ = other;
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InconsistentOwnerLabels,
+                        differing.location.clone(),
+                        format!(
+                            "the pods of {}/{}[{}] have different labels, and NetworkPolicy '{}' selects `{}` but not `{}`",
+                            key.namespace,
+                            key.name,
+                            key.kind,
+                            policy.display_name(),
+                            if selector.matches(&first.labels) { &first.pod_name } else { &differing.pod_name },
+                            if selector.matches(&first.labels) { &differing.pod_name } else { &first.pod_name },
+                        ),
+                    )
+                    .with_label(format!("labels {}", describe_labels(&differing.labels)))
+                    .with_secondary(first.location.clone(), format!("labels {}", describe_labels(&first.labels)))
+                    .with_help(
+                        "one workload stands for all pods of an owner; give them the same labels, \
+                         or select on labels they share",
+                    ),
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// The pod selectors of `policy` that can look at pods of `namespace`: the policy's
+/// own selector (in its namespace) and the pod selectors of its peers whose
+/// namespace part takes in `namespace`.
+fn selectors_applying_to<'p>(
+    policy: &'p Policy,
+    namespace: &str,
+    namespace_labels: Option<&BTreeMap<String, String>>,
+) -> Vec<&'p LabelSelector> {
+    let mut selectors = Vec::new();
+    if policy.namespace == namespace {
+        selectors.push(&policy.pod_selector);
+    }
+    let rules = policy.ingress.iter().flatten().chain(policy.egress.iter().flatten());
+    for peer in rules.filter_map(|rule| rule.peers.as_ref()).flatten() {
+        if let Peer::Pods { namespaces, pods } = peer {
+            let applies = match namespaces {
+                NamespaceScope::Own => policy.namespace == namespace,
+                NamespaceScope::Matching(selector) => namespace_labels.is_some_and(|labels| selector.matches(labels)),
+            };
+            if applies {
+                selectors.push(pods);
+            }
+        }
+    }
+    selectors
+}
+
+fn describe_labels(labels: &BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        return "(none)".to_owned();
+    }
+    labels.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The name an object gives, for messages: `namespace/name`, or `name`.
+fn object_name(object: &serde_json::Map<String, Value>) -> String {
+    let metadata = object.get("metadata");
+    let name = metadata.and_then(|metadata| metadata.get("name")?.as_str()).unwrap_or("");
+    match metadata.and_then(|metadata| metadata.get("namespace")?.as_str()) {
+        Some(namespace) => format!("{namespace}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// Whether the engine reads objects of this kind and API group. A `NetworkPolicy`
+/// of another group (Calico's, say) is not Kubernetes' and is skipped.
+fn is_modelled(kind: &str, api_version: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    match kind {
+        "Namespace" | "Pod" | "ReplicationController" => group.is_empty(),
+        "NetworkPolicy" => matches!(group, "networking.k8s.io" | "extensions"),
+        "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" => matches!(group, "apps" | "extensions"),
+        "Job" | "CronJob" => group == "batch",
+        _ => false,
+    }
+}
+
+/// The ports the pod's containers declare, and those of its sidecars (init
+/// containers with `restartPolicy: Always`, which keep running beside the others).
+/// Plain init containers end before the pod serves anything, so theirs do not count.
+fn container_ports(spec: &PodSpec) -> Vec<ContainerPort> {
+    let sidecars = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .filter(|container| container.restart_policy.as_deref() == Some("Always"));
+    let mut ports: Vec<ContainerPort> = spec
+        .containers
+        .iter()
+        .chain(sidecars)
+        .flat_map(|container: &Container| container.ports.iter().flatten())
+        .filter_map(|port| {
+            let number = u16::try_from(port.container_port).ok().filter(|number| *number > 0)?;
+            let protocol = match port.protocol.as_deref() {
+                None | Some("TCP") => Protocol::Tcp,
+                Some("UDP") => Protocol::Udp,
+                Some("SCTP") => Protocol::Sctp,
+                Some(_) => return None,
+            };
+            Some(ContainerPort { name: port.name.clone().filter(|name| !name.is_empty()), port: number, protocol })
+        })
+        .collect();
+    ports.sort();
+    ports.dedup();
+    ports
+}
+
+#[cfg(test)]
+mod tests;

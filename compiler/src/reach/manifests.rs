@@ -36,6 +36,25 @@ pub struct Manifests {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// How to read what manifests leave open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    pub host_network: HostNetworkPods,
+}
+
+/// What a pod with `hostNetwork: true` is. Kubernetes leaves it to the network
+/// plugin: most cannot tell such a pod's traffic from its node's, so they neither
+/// select it by pod selectors nor isolate it, and ipBlocks holding the node's
+/// address match it; a few police it like any other pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostNetworkPods {
+    /// The node's address (the common behaviour, and npg's default).
+    #[default]
+    NodeAddress,
+    /// A pod like any other (what netpol-analyzer assumes).
+    OrdinaryPod,
+}
+
 /// Workload kinds whose pod template stands for their pods.
 const WORKLOAD_KINDS: &[&str] =
     &["Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet", "Job", "CronJob"];
@@ -49,9 +68,14 @@ const MAX_LIST_DEPTH: usize = 4;
 /// The result does not depend on the order of `files`. On errors, the `Err` holds
 /// them and the warnings, sorted.
 pub fn read_manifests(files: &[ManifestFile]) -> Result<Manifests, Vec<Diagnostic>> {
+    read_manifests_with(files, ReadOptions::default())
+}
+
+/// [`read_manifests`] with `options`.
+pub fn read_manifests_with(files: &[ManifestFile], options: ReadOptions) -> Result<Manifests, Vec<Diagnostic>> {
     let mut sorted: Vec<&ManifestFile> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut reader = Reader::default();
+    let mut reader = Reader { options, ..Reader::default() };
     for file in &sorted {
         reader.read_file(file);
     }
@@ -108,6 +132,7 @@ struct WorkloadKey {
 
 #[derive(Default)]
 struct Reader {
+    options: ReadOptions,
     namespaces: BTreeMap<String, (BTreeMap<String, String>, Location)>,
     policies: BTreeMap<(String, String), (Policy, Location)>,
     members: BTreeMap<WorkloadKey, Vec<Member>>,
@@ -386,7 +411,7 @@ impl Reader {
             None => (pod_name.clone(), "Pod".to_owned()),
         };
         let spec = pod.spec.as_ref();
-        let host_network = spec.filter(|spec| spec.host_network == Some(true)).map(|_| HostNetwork {
+        let host_network = spec.filter(|spec| self.on_host_network(spec)).map(|_| HostNetwork {
             host_ip: pod.status.as_ref().and_then(|status| status.host_ip.as_deref()?.parse::<IpAddr>().ok()),
         });
         let member = Member {
@@ -414,19 +439,23 @@ impl Reader {
             pod_name: name.clone(),
             labels,
             ports: spec.map(container_ports).unwrap_or_default(),
-            host_network: spec.filter(|spec| spec.host_network == Some(true)).map(|_| HostNetwork { host_ip: None }),
+            host_network: spec.filter(|spec| self.on_host_network(spec)).map(|_| HostNetwork { host_ip: None }),
             location: origin.object_location(),
         };
         let key = WorkloadKey { namespace, name, kind: kind.to_owned() };
         self.members.entry(key).or_default().push(member);
     }
 
+    /// Whether pods of `spec` are read as their node's address.
+    fn on_host_network(&self, spec: &PodSpec) -> bool {
+        spec.host_network == Some(true) && self.options.host_network == HostNetworkPods::NodeAddress
+    }
+
     fn finish(mut self, first_file: Option<Arc<str>>) -> Result<Manifests, Vec<Diagnostic>> {
-        let policies: Vec<Policy> = std::mem::take(&mut self.policies).into_values().map(|(policy, _)| policy).collect();
-        let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = std::mem::take(&mut self.namespaces)
-            .into_iter()
-            .map(|(name, (labels, _))| (name, labels))
-            .collect();
+        let policies: Vec<Policy> =
+            std::mem::take(&mut self.policies).into_values().map(|(policy, _)| policy).collect();
+        let mut namespaces: BTreeMap<String, BTreeMap<String, String>> =
+            std::mem::take(&mut self.namespaces).into_iter().map(|(name, (labels, _))| (name, labels)).collect();
         let referenced: BTreeSet<String> = self
             .members
             .keys()
@@ -434,9 +463,7 @@ impl Reader {
             .chain(policies.iter().map(|policy| policy.namespace.clone()))
             .collect();
         for name in referenced {
-            namespaces
-                .entry(name.clone())
-                .or_insert_with(|| BTreeMap::from([(NAMESPACE_NAME_LABEL.to_owned(), name)]));
+            namespaces.entry(name.clone()).or_insert_with(|| BTreeMap::from([(NAMESPACE_NAME_LABEL.to_owned(), name)]));
         }
 
         let mut workloads = Vec::new();
@@ -492,9 +519,9 @@ impl Reader {
         let namespace_labels = namespaces.get(&key.namespace);
         for policy in policies {
             for selector in selectors_applying_to(policy, &key.namespace, namespace_labels) {
-                let Some(differing) = members.iter().find(|member| {
-                    selector.matches(&member.labels) != selector.matches(&first.labels)
-                }) else {
+                let Some(differing) =
+                    members.iter().find(|member| selector.matches(&member.labels) != selector.matches(&first.labels))
+                else {
                     continue;
                 };
                 let _ = other;
@@ -586,11 +613,8 @@ fn is_modelled(kind: &str, api_version: &str) -> bool {
 /// containers with `restartPolicy: Always`, which keep running beside the others).
 /// Plain init containers end before the pod serves anything, so theirs do not count.
 fn container_ports(spec: &PodSpec) -> Vec<ContainerPort> {
-    let sidecars = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .filter(|container| container.restart_policy.as_deref() == Some("Always"));
+    let sidecars =
+        spec.init_containers.iter().flatten().filter(|container| container.restart_policy.as_deref() == Some("Always"));
     let mut ports: Vec<ContainerPort> = spec
         .containers
         .iter()

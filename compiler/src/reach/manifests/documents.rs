@@ -181,8 +181,14 @@ pub fn parse_path(path: &str) -> Vec<Step> {
 /// there, or the text does not parse.
 pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
     enum Frame {
-        Mapping { path: Vec<Step>, key: Option<(String, usize, usize)> },
-        Sequence { path: Vec<Step>, next: usize },
+        Mapping {
+            path: Vec<Step>,
+            key: Option<(String, usize, usize)>,
+        },
+        Sequence {
+            path: Vec<Step>,
+            next: usize,
+        },
         /// A collection used as a mapping key: nothing inside it is a field.
         Ignored,
     }
@@ -264,7 +270,7 @@ mod tests {
 
     use super::*;
 
-    fn shown<'a>(text: &'a str, span: Span) -> &'a str {
+    fn shown(text: &str, span: Span) -> &str {
         &text[span.start as usize..span.end as usize]
     }
 
@@ -298,7 +304,12 @@ mod tests {
         );
         assert_eq!(
             parse_path(r#"spec.podSelector.matchLabels["a.b/c]"]"#),
-            [Step::Key("spec".into()), Step::Key("podSelector".into()), Step::Key("matchLabels".into()), Step::Key("a.b/c]".into())]
+            [
+                Step::Key("spec".into()),
+                Step::Key("podSelector".into()),
+                Step::Key("matchLabels".into()),
+                Step::Key("a.b/c]".into())
+            ]
         );
     }
 

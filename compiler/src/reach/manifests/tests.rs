@@ -16,7 +16,7 @@ fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
     diagnostics.iter().map(|diagnostic| diagnostic.code.as_str()).collect()
 }
 
-fn shown<'a>(text: &'a str, span: Span) -> &'a str {
+fn shown(text: &str, span: Span) -> &str {
     &text[span.start as usize..span.end as usize]
 }
 
@@ -101,6 +101,14 @@ fn host_network_pods_carry_their_node_address() {
 }
 
 #[test]
+fn host_network_pods_can_be_read_as_ordinary_pods() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: []\n";
+    let options = ReadOptions { host_network: HostNetworkPods::OrdinaryPod };
+    let manifests = read_manifests_with(&[ManifestFile { path: "p.yaml".into(), text }], options).unwrap();
+    assert_eq!(manifests.cluster.workloads[0].host_network, None);
+}
+
+#[test]
 fn json_lists_and_kinds_not_modelled() {
     let json = r#"{"kind": "List", "apiVersion": "v1", "items": [
         {"kind": "Service", "apiVersion": "v1", "metadata": {"name": "s"}},
@@ -135,12 +143,16 @@ fn an_object_with_a_field_of_the_wrong_type_is_skipped_with_a_warning() {
     let bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: nginx}\nspec:\n  containers:\n  - name: nginx\n    ports:\n    - containerPort: []\n";
     let errors = read(&[("pod.yaml", bad)]).unwrap_err();
     assert_eq!(codes(&errors), ["NPG0606", "NPG0603"]);
-    assert_eq!(shown(bad, errors.iter().find(|d| d.code == Code::MalformedObject).unwrap().primary.location.span), "name: nginx");
+    assert_eq!(
+        shown(bad, errors.iter().find(|d| d.code == Code::MalformedObject).unwrap().primary.location.span),
+        "name: nginx"
+    );
 }
 
 #[test]
 fn no_workloads_is_an_error() {
-    let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n";
+    let policy =
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n";
     let errors = read(&[("p.yaml", policy)]).unwrap_err();
     assert_eq!(codes(&errors), ["NPG0606"]);
 }
@@ -148,7 +160,8 @@ fn no_workloads_is_an_error() {
 #[test]
 fn duplicate_namespaces_and_policies_are_errors_pointing_at_both() {
     let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: blue\n";
-    let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\nspec: {podSelector: {}}\n";
+    let policy =
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\nspec: {podSelector: {}}\n";
     let text = format!("{ns}---\n{ns}---\n{policy}---\n{policy}---\n{DEPLOYMENT}");
     let errors = read(&[("all.yaml", &text)]).unwrap_err();
     assert_eq!(codes(&errors), ["NPG0604", "NPG0604"]);
@@ -212,7 +225,8 @@ fn the_result_does_not_depend_on_file_order() {
 
 #[test]
 fn policies_of_other_api_groups_are_not_read() {
-    let calico = "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: c}\nspec: {selector: all()}\n";
+    let calico =
+        "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: c}\nspec: {selector: all()}\n";
     let manifests = read(&[("c.yaml", calico), ("d.yaml", DEPLOYMENT)]).unwrap();
     assert!(manifests.cluster.policies.is_empty());
 }

@@ -489,6 +489,7 @@ impl Reader {
                     Location { file, span: Span::default() },
                     "the manifests hold no workloads, so there is no connectivity to report",
                 )
+                .with_label("no Pod or workload object in the files read")
                 .with_help(format!(
                     "give Pod objects or workload objects ({}); other kinds are not read",
                     WORKLOAD_KINDS.join(", ")

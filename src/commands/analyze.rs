@@ -39,7 +39,16 @@ pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
         _ => connlist::to_text(&lines),
     };
     match &args.output {
-        Some(path) if path != Path::new("-") => replace_file(path, &text)?,
+        Some(path) if path != Path::new("-") => {
+            if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|error| Failure::io("create", parent, &error))?;
+            }
+            if path.exists() {
+                replace_file(path, &text)?;
+            } else {
+                std::fs::write(path, &text).map_err(|error| Failure::io("write", path, &error))?;
+            }
+        }
         _ => write_stdout(&text)?,
     }
     Ok(Outcome::Clean)

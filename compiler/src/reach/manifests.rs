@@ -76,9 +76,7 @@ pub fn read_manifests_with(files: &[ManifestFile], options: ReadOptions) -> Resu
     let mut sorted: Vec<&ManifestFile> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let mut reader = Reader { options, ..Reader::default() };
-    for file in &sorted {
-        reader.read_file(file);
-    }
+    reader.read_files(&sorted);
     reader.finish(sorted.first().map(|file| file.path.clone()))
 }
 
@@ -140,51 +138,64 @@ struct Reader {
 }
 
 impl Reader {
-    fn read_file(&mut self, file: &ManifestFile) {
-        let is_json = file.path.to_ascii_lowercase().ends_with(".json");
-        if is_json {
-            let document = Document { text: file.text, offset: 0 };
-            match documents::read_json(&document) {
-                Ok(value) => {
-                    let origin = Origin { file: file.path.clone(), document, prefix: Vec::new() };
-                    self.read_value(value, &origin, 0);
-                }
-                Err(problem) => self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::UnreadableDocument,
-                        Location { file: file.path.clone(), span: problem.span },
-                        format!("`{}` is not valid JSON: {}; the file is skipped", file.path, problem.message),
-                    )
-                    .with_label("cannot read past here"),
-                ),
+    /// Reads every file: documents are parsed on every core, then read in order.
+    fn read_files(&mut self, files: &[&ManifestFile]) {
+        let mut pieces = Vec::new();
+        for (index, file) in files.iter().enumerate() {
+            if file.path.to_ascii_lowercase().ends_with(".json") {
+                pieces.push((index, Document { text: file.text, offset: 0 }, true));
+            } else {
+                pieces.extend(documents::split_yaml(file.text).into_iter().map(|document| (index, document, false)));
             }
-            return;
         }
-        let all = documents::split_yaml(file.text);
-        for (index, document) in all.iter().enumerate() {
-            match documents::read_yaml(document) {
+        let parsed = crate::parallel::map(&pieces, |(_, document, is_json)| {
+            if *is_json { documents::read_json(document).map(Some) } else { documents::read_yaml(document) }
+        });
+        let mut broken_file = None;
+        for (position, ((index, document, is_json), result)) in pieces.iter().zip(parsed).enumerate() {
+            let Some(file) = files.get(*index) else { continue };
+            if broken_file == Some(*index) {
+                continue;
+            }
+            match result {
                 Ok(Some(value)) => {
                     let origin = Origin { file: file.path.clone(), document: *document, prefix: Vec::new() };
                     self.read_value(value, &origin, 0);
                 }
                 Ok(None) => {}
+                Err(problem) if *is_json => {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnreadableDocument,
+                            Location { file: file.path.clone(), span: problem.span },
+                            format!("`{}` is not valid JSON: {}", file.path, problem.message),
+                        )
+                        .with_label("the file is skipped"),
+                    );
+                }
                 Err(problem) => {
-                    let skipped = all.len() - index;
-                    let what = if skipped == 1 {
-                        "this document is skipped".to_owned()
-                    } else {
-                        format!("this document and the {} after it are skipped", skipped - 1)
+                    broken_file = Some(*index);
+                    let of_file: Vec<usize> = pieces
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (other, _, _))| other == index)
+                        .map(|(at, _)| at)
+                        .collect();
+                    let number = of_file.iter().filter(|at| **at <= position).count();
+                    let after = of_file.len() - number;
+                    let what = match after {
+                        0 => "this document is skipped".to_owned(),
+                        _ => format!("this document and the {after} after it are skipped"),
                     };
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::UnreadableDocument,
                             Location { file: file.path.clone(), span: problem.span },
-                            format!("document {} of `{}` is not valid YAML: {}", index + 1, file.path, problem.message),
+                            format!("document {number} of `{}` is not valid YAML: {}", file.path, problem.message),
                         )
                         .with_label(what)
                         .with_help("the documents before it are read; fix the YAML to read the rest of the file"),
                     );
-                    return;
                 }
             }
         }

@@ -527,7 +527,9 @@ impl Reader {
         namespaces: &BTreeMap<String, BTreeMap<String, String>>,
     ) {
         let Some(first) = members.first() else { return };
-        let Some(other) = members.iter().find(|member| member.labels != first.labels) else { return };
+        if members.iter().all(|member| member.labels == first.labels) {
+            return;
+        }
         let namespace_labels = namespaces.get(&key.namespace);
         for policy in policies {
             for selector in selectors_applying_to(policy, &key.namespace, namespace_labels) {
@@ -536,7 +538,6 @@ impl Reader {
                 else {
                     continue;
                 };
-                let _ = other;
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::InconsistentOwnerLabels,

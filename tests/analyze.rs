@@ -241,13 +241,16 @@ spec:
 fn host_network_pods_are_their_node_by_default_and_ordinary_pods_on_request() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &[("agent.yaml", HOST_NETWORK_POD), ("deny.yaml", DENY_ALL), ("frontend.yaml", FRONTEND)]);
-    let as_node = stdout(&npg(dir.path(), &["analyze"]));
+    let as_node = npg(dir.path(), &["analyze", "--color", "never"]);
+    assert!(stderr(&as_node).contains("warning[NPG0607]: shop/node-agent[Pod] uses its node's network"));
+    assert!(stderr(&as_node).contains("ipBlocks that hold its node's address 10.0.0.7 match it"));
     assert_eq!(
-        as_node,
+        stdout(&as_node),
         "0.0.0.0-255.255.255.255[External] => shop/node-agent[Pod] : All Connections\n\
          shop/node-agent[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n"
     );
     let as_pod = npg(dir.path(), &["analyze", "--host-network", "pod"]);
     assert_eq!(as_pod.status.code(), Some(0));
+    assert_eq!(stderr(&as_pod), "");
     assert_eq!(stdout(&as_pod), "");
 }

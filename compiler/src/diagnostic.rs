@@ -263,6 +263,8 @@ codes! {
     InconsistentOwnerLabels = "NPG0605", Error;
     /// Manifests without any workload to report connectivity for.
     NoWorkloads = "NPG0606", Error;
+    /// A workload on its node's network, which policies neither select nor isolate.
+    HostNetworkWorkload = "NPG0607", Warning;
 }
 
 impl fmt::Display for Code {

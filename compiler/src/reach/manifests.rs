@@ -119,6 +119,8 @@ struct Member {
     ports: Vec<ContainerPort>,
     host_network: Option<HostNetwork>,
     location: Location,
+    /// Where `hostNetwork: true` is written, for host-network members.
+    host_network_field: Option<Location>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -429,6 +431,7 @@ impl Reader {
             pod_name,
             labels: metadata.labels.clone().unwrap_or_default(),
             ports: spec.map(container_ports).unwrap_or_default(),
+            host_network_field: host_network.as_ref().map(|_| origin.location_of("spec.hostNetwork")),
             host_network,
             location: origin.object_location(),
         };
@@ -446,11 +449,18 @@ impl Reader {
         let namespace = metadata.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
         let spec = template.and_then(|template| template.spec.as_ref());
         let labels = template.and_then(|template| template.metadata.as_ref()?.labels.clone()).unwrap_or_default();
+        let host_network = spec.filter(|spec| self.on_host_network(spec)).map(|_| HostNetwork { host_ip: None });
+        let template_path = if kind == "CronJob" {
+            "spec.jobTemplate.spec.template.spec.hostNetwork"
+        } else {
+            "spec.template.spec.hostNetwork"
+        };
         let member = Member {
             pod_name: name.clone(),
             labels,
             ports: spec.map(container_ports).unwrap_or_default(),
-            host_network: spec.filter(|spec| self.on_host_network(spec)).map(|_| HostNetwork { host_ip: None }),
+            host_network_field: host_network.as_ref().map(|_| origin.location_of(template_path)),
+            host_network,
             location: origin.object_location(),
         };
         let key = WorkloadKey { namespace, name, kind: kind.to_owned() };
@@ -482,6 +492,27 @@ impl Reader {
             members.sort_by(|a, b| a.pod_name.cmp(&b.pod_name).then_with(|| a.location.cmp(&b.location)));
             self.check_owner_labels(&key, &members, &policies, &namespaces);
             let Some(first) = members.into_iter().next() else { continue };
+            if let Some(host_network) = &first.host_network {
+                let display = format!("{}/{}[{}]", key.namespace, key.name, key.kind);
+                let matched_by = match host_network.host_ip {
+                    Some(address) => format!("ipBlocks that hold its node's address {address} match it"),
+                    None => "its node's address is not given (status.hostIP), so no ipBlock matches it".to_owned(),
+                };
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::HostNetworkWorkload,
+                        first.host_network_field.clone().unwrap_or_else(|| first.location.clone()),
+                        format!(
+                            "{display} uses its node's network: no policy selects or isolates it, and pod selectors do not match it"
+                        ),
+                    )
+                    .with_label(matched_by)
+                    .with_help(
+                        "most network plugins cannot tell such pods from their node; \
+                         `npg analyze --host-network pod` treats them as ordinary pods instead",
+                    ),
+                );
+            }
             workloads.push(Workload {
                 namespace: key.namespace,
                 name: key.name,

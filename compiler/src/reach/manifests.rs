@@ -292,17 +292,28 @@ impl Reader {
         name: &str,
         origin: &Origin,
     ) -> Option<T> {
-        match serde_json::from_value::<T>(value) {
+        match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(object) => Some(object),
             Err(error) => {
+                let (path, shown) = field_path(error.path());
+                let location = if path.is_empty() {
+                    origin.object_location()
+                } else {
+                    let mut steps = origin.prefix.clone();
+                    steps.extend(path);
+                    let span =
+                        documents::locate(&origin.document, &steps).unwrap_or_else(|| origin.object_location().span);
+                    Location { file: origin.file.clone(), span }
+                };
+                let label = if shown.is_empty() { "in this object".to_owned() } else { format!("in {shown}") };
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::MalformedObject,
-                        origin.object_location(),
-                        format!("{kind} '{name}' is skipped: {error}"),
+                        location,
+                        format!("{kind} '{name}' is skipped: {}", error.inner()),
                     )
-                    .with_label("a field of this object has a value of the wrong type")
-                    .with_help("Kubernetes would refuse this object; fix the field's type to have it read"),
+                    .with_label(label)
+                    .with_help("Kubernetes would refuse this object; give the field a value of the type it takes"),
                 );
                 None
             }
@@ -621,6 +632,35 @@ fn selectors_applying_to<'p>(
         }
     }
     selectors
+}
+
+/// A deserializer's path as steps, and as text (`spec.containers[0].ports[0]`,
+/// with keys that hold dots or brackets quoted: `labels["app.kubernetes.io/name"]`).
+fn field_path(path: &serde_path_to_error::Path) -> (Vec<Step>, String) {
+    use serde_path_to_error::Segment;
+    let mut steps = Vec::new();
+    let mut shown = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
+                steps.push(Step::Index(*index));
+                shown.push_str(&format!("[{index}]"));
+            }
+            Segment::Map { key } => {
+                if key.contains(['.', '[', ']', '"']) {
+                    shown.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
+                } else {
+                    if !shown.is_empty() {
+                        shown.push('.');
+                    }
+                    shown.push_str(key);
+                }
+                steps.push(Step::Key(key.clone()));
+            }
+            Segment::Enum { .. } | Segment::Unknown => break,
+        }
+    }
+    (steps, shown)
 }
 
 fn describe_labels(labels: &BTreeMap<String, String>) -> String {

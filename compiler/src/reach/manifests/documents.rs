@@ -2,7 +2,7 @@
 //! `---` lines, reading one document (YAML or JSON) into a JSON value, and finding
 //! where a field path such as `spec.ingress[0].from[1]` sits in a document's text.
 
-use serde_saphyr::granit_parser::{Event, Parser};
+use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
 
 use crate::diagnostic::Span;
 
@@ -194,6 +194,9 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
     }
     let mut stack: Vec<Frame> = Vec::new();
     let mut best: Option<(usize, Span)> = None;
+    // A flow collection that is the target, shown up to its closing bracket: the
+    // depth of its frame, and where its span starts.
+    let mut closing: Option<(usize, usize)> = None;
     for event in Parser::new_from_str(document.text) {
         let Ok((event, span)) = event else { break };
         let start = span.start.byte_offset().unwrap_or(0);
@@ -201,6 +204,11 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
         let is_collection = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
         let is_node = is_collection || matches!(event, Event::Scalar(..) | Event::Alias(..));
         if matches!(event, Event::MappingEnd | Event::SequenceEnd) {
+            if let Some((depth, shown_start)) = closing
+                && depth == stack.len()
+            {
+                return Some(shift(Span::new(shown_start, end), document.offset));
+            }
             stack.pop();
             continue;
         }
@@ -244,7 +252,13 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
             continue;
         };
         if path.starts_with(&node_path) && !node_path.is_empty() {
-            if node_path.len() == path.len() {
+            let is_flow = matches!(
+                event,
+                Event::MappingStart(StructureStyle::Flow, ..) | Event::SequenceStart(StructureStyle::Flow, ..)
+            );
+            if node_path.len() == path.len() && is_flow {
+                closing = Some((stack.len() + 1, shown.start as usize));
+            } else if node_path.len() == path.len() {
                 return Some(shift(shown, document.offset));
             }
             if best.as_ref().is_none_or(|(depth, _)| *depth < node_path.len()) {
@@ -333,7 +347,9 @@ mod tests {
     fn flow_collections_are_found_too() {
         let document = Document { text: POLICY, offset: 0 };
         let span = locate(&document, &parse_path("spec.egress[0].to[0]")).unwrap();
-        assert!(shown(POLICY, span).starts_with('{'), "{:?}", shown(POLICY, span));
+        assert_eq!(shown(POLICY, span), "{}");
+        let span = locate(&document, &parse_path("spec.egress")).unwrap();
+        assert_eq!(shown(POLICY, span), "egress: [{to: [{}]}]");
     }
 
     #[test]

@@ -143,10 +143,10 @@ fn an_object_with_a_field_of_the_wrong_type_is_skipped_with_a_warning() {
     let bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: nginx}\nspec:\n  containers:\n  - name: nginx\n    ports:\n    - containerPort: []\n";
     let errors = read(&[("pod.yaml", bad)]).unwrap_err();
     assert_eq!(codes(&errors), ["NPG0606", "NPG0603"]);
-    assert_eq!(
-        shown(bad, errors.iter().find(|d| d.code == Code::MalformedObject).unwrap().primary.location.span),
-        "name: nginx"
-    );
+    let malformed = errors.iter().find(|d| d.code == Code::MalformedObject).unwrap();
+    assert_eq!(shown(bad, malformed.primary.location.span), "containerPort: []");
+    assert_eq!(malformed.primary.message, "in spec.containers[0].ports[0].containerPort");
+    assert_eq!(malformed.message, "Pod 'nginx' is skipped: invalid type: sequence, expected i32");
 }
 
 #[test]
@@ -237,4 +237,13 @@ fn init_containers_count_only_as_sidecars() {
     let manifests = read(&[("p.yaml", text)]).unwrap();
     let ports: Vec<u16> = manifests.cluster.workloads[0].ports.iter().map(|port| port.port).collect();
     assert_eq!(ports, [2, 3]);
+}
+
+#[test]
+fn a_wrong_type_under_a_dotted_key_is_named_with_the_key_quoted() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    app.kubernetes.io/name: [x]\n";
+    let errors = read(&[("p.yaml", text)]).unwrap_err();
+    let malformed = errors.iter().find(|d| d.code == Code::MalformedObject).unwrap();
+    assert_eq!(malformed.primary.message, r#"in metadata.labels["app.kubernetes.io/name"]"#);
+    assert_eq!(shown(text, malformed.primary.location.span), "app.kubernetes.io/name: [x]");
 }

@@ -5,7 +5,9 @@
 //! The corpus is found through `NPG_CORPUS` (it must then be readable), else at
 //! `../shared/corpus` beside the workspace; without either, the tests say so and
 //! pass. netpol-analyzer polices `hostNetwork` pods like any other pod, so the
-//! cases run with `--host-network pod`.
+//! cases run with `--host-network pod`; run as npg runs by default (such pods are
+//! their node's address), every line that names no host-network workload must
+//! still be as expected.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -131,8 +133,12 @@ fn manifest(corpus: &std::path::Path) -> Vec<(String, String)> {
 }
 
 fn analyze(input: &std::path::Path, format: &str) -> Output {
+    analyze_with(input, format, "pod")
+}
+
+fn analyze_with(input: &std::path::Path, format: &str, host_network: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_npg"))
-        .args(["analyze", "--color", "never", "--host-network", "pod", "--format", format])
+        .args(["analyze", "--color", "never", "--host-network", host_network, "--format", format])
         .arg(input)
         .output()
         .expect("npg runs")
@@ -152,9 +158,14 @@ fn run_case(case: &str) {
     let folder = corpus.join(case);
     let input = folder.join("input");
     let problems = match expect.as_str() {
-        "txt" => check_text(&folder, &input),
+        "txt" => {
+            let mut problems = check_text(&folder, &input);
+            problems.extend(check_host_network_as_node(&folder, &input));
+            problems
+        }
         "txt+json" => {
             let mut problems = check_text(&folder, &input);
+            problems.extend(check_host_network_as_node(&folder, &input));
             problems.extend(check_json(&folder, &input));
             problems
         }
@@ -194,6 +205,37 @@ fn check_text(folder: &std::path::Path, input: &std::path::Path) -> Vec<String> 
     }
     if !actual.is_empty() && !actual.ends_with('\n') {
         problems.push("the last line does not end in a newline".to_owned());
+    }
+    problems
+}
+
+/// With host-network pods read as their node's address (npg's default), the lines
+/// that name no host-network workload are exactly the expected ones that name none.
+/// npg names those workloads in its NPG0607 warnings.
+fn check_host_network_as_node(folder: &std::path::Path, input: &std::path::Path) -> Vec<String> {
+    let expected = fs::read_to_string(folder.join("expected.txt")).expect("expected.txt is readable");
+    let output = analyze_with(input, "txt", "node");
+    let stderr = stderr_of(&output);
+    if output.status.code() != Some(0) {
+        return vec![format!("--host-network node: exit {:?}; stderr:\n{stderr}", output.status.code())];
+    }
+    let on_host_network: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("warning[NPG0607]: "))
+        .filter_map(|rest| rest.split(' ').next())
+        .collect();
+    let names_one = |line: &&str| {
+        line.split(" : ").next().unwrap_or_default().split(" => ").any(|peer| on_host_network.contains(&peer))
+    };
+    let actual = String::from_utf8(output.stdout).expect("stdout is UTF-8");
+    let expected: BTreeSet<&str> = expected.lines().filter(|line| !names_one(line)).collect();
+    let actual: BTreeSet<&str> = actual.lines().filter(|line| !names_one(line)).collect();
+    let mut problems = Vec::new();
+    for line in expected.difference(&actual).take(20) {
+        problems.push(format!("--host-network node: missing {line}"));
+    }
+    for line in actual.difference(&expected).take(20) {
+        problems.push(format!("--host-network node: extra {line}"));
     }
     problems
 }

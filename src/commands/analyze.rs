@@ -2,9 +2,10 @@
 //! NetworkPolicies, and print the connectivity list (netpol-analyzer's text or JSON
 //! form) on stdout or into a file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use npg_compiler::reach::manifests::{HostNetworkPods, ReadOptions};
+use npg_compiler::Diagnostic;
+use npg_compiler::reach::manifests::{HostNetworkPods, Manifests, ReadOptions};
 use npg_compiler::reach::{Connectivity, connlist};
 
 use crate::cli::{AnalyzeArgs, ConnlistFormat, HostNetworkMode};
@@ -17,13 +18,13 @@ pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
     if matches!(args.format, ConnlistFormat::Csv | ConnlistFormat::Dot | ConnlistFormat::Md) {
         return Err(Failure::new(format!("--format {} is not supported yet; use txt or json", args.format.name())));
     }
-    let loaded = load_cluster_inputs(&args.paths)?;
-    let sources = loaded.sources();
     let host_network = match args.host_network {
         HostNetworkMode::Node => HostNetworkPods::NodeAddress,
         HostNetworkMode::Pod => HostNetworkPods::OrdinaryPod,
     };
-    let manifests = match loaded.read(ReadOptions { host_network }) {
+    let inputs = load_cluster(&args.paths, ReadOptions { host_network })?;
+    let sources = inputs.files.sources();
+    let manifests = match inputs.cluster {
         Ok(manifests) => manifests,
         Err(diagnostics) => {
             report_on_stderr(&diagnostics, &sources, color);
@@ -39,22 +40,36 @@ pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
         _ => connlist::to_text(&lines),
     };
     match &args.output {
-        Some(path) if path != Path::new("-") => {
-            if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|error| Failure::io("create", parent, &error))?;
-            }
-            if path.exists() {
-                replace_file(path, &text)?;
-            } else {
-                std::fs::write(path, &text).map_err(|error| Failure::io("write", path, &error))?;
-            }
-        }
+        Some(path) if path != Path::new("-") => write_file(path, &text)?,
         _ => write_stdout(&text)?,
     }
     Ok(Outcome::Clean)
 }
 
-/// Reads what `analyze` works on from `paths`: every manifest file under them.
-pub fn load_cluster_inputs(paths: &[std::path::PathBuf]) -> Result<LoadedManifests, Failure> {
-    LoadedManifests::load(paths)
+/// What a command that works on a cluster reads: the files (kept for showing
+/// diagnostics in context) and the cluster they describe, or why there is none.
+pub struct ClusterInputs {
+    pub files: LoadedManifests,
+    pub cluster: Result<Manifests, Vec<Diagnostic>>,
+}
+
+/// Finds and reads every input under `paths` and builds the cluster from it. A
+/// missing path or a folder with nothing to read is a failure (exit 2); problems
+/// in the files themselves are diagnostics in `cluster`.
+pub fn load_cluster(paths: &[PathBuf], options: ReadOptions) -> Result<ClusterInputs, Failure> {
+    let files = LoadedManifests::load(paths)?;
+    let cluster = files.read(options);
+    Ok(ClusterInputs { files, cluster })
+}
+
+/// Writes `text` to `path`, creating the folders it needs.
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| Failure::io("create", parent, &error))?;
+    }
+    if path.exists() {
+        replace_file(path, text)
+    } else {
+        std::fs::write(path, text).map_err(|error| Failure::io("write", path, &error))
+    }
 }

@@ -51,7 +51,8 @@ A file with syntax errors is left as it is and its errors are reported.")]
     Fmt(FmtArgs),
 
     /// Work out who can reach what under the NetworkPolicies of Kubernetes manifests.
-    #[command(after_help = "Examples:\n  npg analyze k8s/\n  npg analyze k8s/ --format json -o connectivity.json\n\n\
+    #[command(after_help = "Examples:\n  npg analyze k8s/\n  npg analyze k8s/ --format json -o connectivity.json\n  \
+npg analyze k8s/ --format dot | dot -Tsvg > connectivity.svg\n\n\
 Reads every `.yaml`, `.yml` and `.json` file under the paths given (folders recursively): \
 Namespaces, Pods, workload objects (Deployment, ReplicaSet, ReplicationController, DaemonSet, \
 StatefulSet, Job, CronJob) and NetworkPolicies; other kinds are skipped. Prints one line per \
@@ -134,25 +135,12 @@ pub enum ConnlistFormat {
     Txt,
     /// An array of `{"src", "dst", "conn"}` objects.
     Json,
-    /// Comma-separated values.
+    /// Comma-separated values with a `src,dst,conn` header.
     Csv,
-    /// A Graphviz graph.
+    /// A Graphviz graph, one box per namespace.
     Dot,
     /// A Markdown table.
     Md,
-}
-
-impl ConnlistFormat {
-    /// The name as given on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            ConnlistFormat::Txt => "txt",
-            ConnlistFormat::Json => "json",
-            ConnlistFormat::Csv => "csv",
-            ConnlistFormat::Dot => "dot",
-            ConnlistFormat::Md => "md",
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -195,14 +195,20 @@ fn a_missing_path_is_a_usage_error() {
 }
 
 #[test]
-fn formats_not_written_yet_are_refused_as_usage_errors() {
+fn csv_markdown_and_graphviz_carry_the_same_pairs() {
     let dir = shop();
-    for format in ["csv", "dot", "md"] {
-        let output = npg(dir.path(), &["analyze", "--format", format]);
-        assert_eq!(output.status.code(), Some(2), "{format}");
-        assert!(stderr(&output).contains("not supported yet"), "{}", stderr(&output));
-        assert_eq!(stdout(&output), "");
-    }
+    let csv = stdout(&npg(dir.path(), &["analyze", "--format", "csv"]));
+    assert!(csv.starts_with("src,dst,conn\n"), "{csv}");
+    assert!(csv.contains("shop/frontend[Deployment],shop/backend[Deployment],TCP 9090\n"), "{csv}");
+    assert_eq!(csv.lines().count(), EXPECTED.lines().count() + 1);
+    let markdown = stdout(&npg(dir.path(), &["analyze", "--format", "md"]));
+    assert!(markdown.contains("| shop/frontend[Deployment] | shop/backend[Deployment] | TCP 9090 |"), "{markdown}");
+    let dot = stdout(&npg(dir.path(), &["analyze", "--format", "dot"]));
+    assert!(dot.starts_with("digraph {"), "{dot}");
+    assert!(
+        dot.contains("\"shop/frontend[Deployment]\" -> \"shop/backend[Deployment]\" [label=\"TCP 9090\"]"),
+        "{dot}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `npg analyze`: read Kubernetes manifests, work out who can reach what under their
 //! NetworkPolicies, and print the connectivity list (netpol-analyzer's text or JSON
-//! form) on stdout or into a file.
+//! form, or CSV, Markdown, Graphviz) on stdout or into a file.
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +15,6 @@ use crate::outcome::{Failure, Outcome};
 use crate::output::replace_file;
 
 pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
-    if matches!(args.format, ConnlistFormat::Csv | ConnlistFormat::Dot | ConnlistFormat::Md) {
-        return Err(Failure::new(format!("--format {} is not supported yet; use txt or json", args.format.name())));
-    }
     let host_network = match args.host_network {
         HostNetworkMode::Node => HostNetworkPods::NodeAddress,
         HostNetworkMode::Pod => HostNetworkPods::OrdinaryPod,
@@ -36,8 +33,11 @@ pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
     let connectivity = Connectivity::of(&manifests.cluster);
     let lines = connlist::lines(&manifests.cluster, &connectivity);
     let text = match args.format {
+        ConnlistFormat::Txt => connlist::to_text(&lines),
         ConnlistFormat::Json => connlist::to_json(&lines),
-        _ => connlist::to_text(&lines),
+        ConnlistFormat::Csv => connlist::to_csv(&lines),
+        ConnlistFormat::Md => connlist::to_markdown(&lines),
+        ConnlistFormat::Dot => connlist::to_dot(&lines),
     };
     match &args.output {
         Some(path) if path != Path::new("-") => write_file(path, &text)?,

@@ -247,3 +247,32 @@ fn a_wrong_type_under_a_dotted_key_is_named_with_the_key_quoted() {
     assert_eq!(malformed.primary.message, r#"in metadata.labels["app.kubernetes.io/name"]"#);
     assert_eq!(shown(text, malformed.primary.location.span), "app.kubernetes.io/name: [x]");
 }
+
+#[test]
+fn every_prefix_of_a_manifest_is_read_without_panicking() {
+    let policy = policy_selecting("{matchLabels: {tier: t}}");
+    let text = format!("{DEPLOYMENT}---\n{TWO_PODS}---\n{policy}");
+    for end in (0..=text.len()).filter(|end| text.is_char_boundary(*end)) {
+        let _ = read(&[("a.yaml", &text[..end])]);
+        let _ = read(&[("a.json", &text[..end])]);
+    }
+}
+
+#[test]
+fn an_alias_bomb_is_refused_as_an_unreadable_document() {
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (level, name) in "bcdefghi".chars().enumerate() {
+        let previous = char::from(b'a' + u8::try_from(level).unwrap());
+        let aliases = vec![format!("*{previous}"); 9].join(", ");
+        text.push_str(&format!("{name}: &{name} [{aliases}]\n"));
+    }
+    let errors = read(&[("bomb.yaml", &text)]).unwrap_err();
+    assert_eq!(codes(&errors), ["NPG0606", "NPG0602"]);
+}
+
+#[test]
+fn deep_nesting_is_refused_as_an_unreadable_document() {
+    let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let errors = read(&[("deep.yaml", &text), ("d.json", &text)]).unwrap_err();
+    assert_eq!(codes(&errors), ["NPG0606", "NPG0602", "NPG0602"]);
+}

@@ -89,38 +89,65 @@ struct Origin<'a> {
     prefix: Vec<Step>,
 }
 
-impl Origin<'_> {
-    /// The span of `path` (relative to the object), or of the document's first line.
-    fn span_of(&self, path: &str) -> Span {
+impl<'a> Origin<'a> {
+    /// `path` (relative to the object) as steps from the document's root.
+    fn steps(&self, path: &str) -> Vec<Step> {
         let mut steps = self.prefix.clone();
         steps.extend(documents::parse_path(path));
-        documents::locate(&self.document, &steps).unwrap_or_else(|| self.document.first_line())
+        steps
     }
 
-    fn location_of(&self, path: &str) -> Location {
-        Location { file: self.file.clone(), span: self.span_of(path) }
+    /// The place of `path` in the object (or of its deepest part that exists).
+    fn at(&self, path: &str) -> Place<'a> {
+        Place::Find { origin: self.clone(), paths: vec![self.steps(path)] }
     }
 
-    /// Where to point at the object as a whole: its name, else its kind.
-    fn object_location(&self) -> Location {
-        let mut steps = self.prefix.clone();
-        steps.extend(documents::parse_path("metadata.name"));
-        let span = documents::locate(&self.document, &steps)
-            .filter(|span| span.end > span.start)
-            .unwrap_or_else(|| self.span_of("kind"));
-        Location { file: self.file.clone(), span }
+    /// The place of the object as a whole: its name, else its kind.
+    fn object(&self) -> Place<'a> {
+        Place::Find { origin: self.clone(), paths: vec![self.steps("metadata.name"), self.steps("kind")] }
+    }
+
+    /// A location to build a diagnostic with until its place is found.
+    fn placeholder(&self) -> Location {
+        Location { file: self.file.clone(), span: Span::default() }
+    }
+
+    /// Orders objects by where they are written.
+    fn order_key(&self) -> (&str, usize, &[Step]) {
+        (&self.file, self.document.offset, &self.prefix)
     }
 }
 
+/// Where a diagnostic points. Finding a path's span means reading the document's
+/// text again, so places are found at the end, every place of a document in one
+/// reading: a list of thousands of pods is not read once per pod.
+#[derive(Clone)]
+enum Place<'a> {
+    Known(Location),
+    /// The first of `paths` found in the object's document, else its first line.
+    Find {
+        origin: Origin<'a>,
+        paths: Vec<Vec<Step>>,
+    },
+}
+
+/// A diagnostic whose locations are still to be found: `primary` for its primary
+/// label, `secondary` for its secondary labels, in order.
+struct Pending<'a> {
+    diagnostic: Diagnostic,
+    primary: Place<'a>,
+    secondary: Vec<Place<'a>>,
+}
+
 /// One pod, or the template of a workload object, before pods of one owner are merged.
-struct Member {
+struct Member<'a> {
     pod_name: String,
     labels: BTreeMap<String, String>,
     ports: Vec<ContainerPort>,
     host_network: Option<HostNetwork>,
-    location: Location,
-    /// Where `hostNetwork: true` is written, for host-network members.
-    host_network_field: Option<Location>,
+    origin: Origin<'a>,
+    /// Where `hostNetwork: true` is written in the object.
+    host_network_path: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -131,17 +158,31 @@ struct WorkloadKey {
 }
 
 #[derive(Default)]
-struct Reader {
+struct Reader<'a> {
     options: ReadOptions,
-    namespaces: BTreeMap<String, (BTreeMap<String, String>, Location)>,
-    policies: BTreeMap<(String, String), (Policy, Location)>,
-    members: BTreeMap<WorkloadKey, Vec<Member>>,
-    diagnostics: Vec<Diagnostic>,
+    namespaces: BTreeMap<String, (BTreeMap<String, String>, Origin<'a>)>,
+    policies: BTreeMap<(String, String), (Policy, Origin<'a>)>,
+    members: BTreeMap<WorkloadKey, Vec<Member<'a>>>,
+    pending: Vec<Pending<'a>>,
 }
 
-impl Reader {
+impl<'a> Reader<'a> {
+    /// Reports `diagnostic` at `place`.
+    fn report(&mut self, place: Place<'a>, diagnostic: Diagnostic) {
+        self.pending.push(Pending { diagnostic, primary: place, secondary: Vec::new() });
+    }
+
+    /// Reports `diagnostic`, whose secondary labels are at `secondary`, at `place`.
+    fn report_with(&mut self, place: Place<'a>, diagnostic: Diagnostic, secondary: Vec<Place<'a>>) {
+        self.pending.push(Pending { diagnostic, primary: place, secondary });
+    }
+
+    fn has_errors(&self) -> bool {
+        self.pending.iter().any(|pending| pending.diagnostic.is_error())
+    }
+
     /// Reads every file: documents are parsed on every core, then read in order.
-    fn read_files(&mut self, files: &[&ManifestFile]) {
+    fn read_files(&mut self, files: &[&'a ManifestFile<'a>]) {
         let mut pieces = Vec::new();
         for (index, file) in files.iter().enumerate() {
             if file.path.to_ascii_lowercase().ends_with(".json") {
@@ -166,10 +207,12 @@ impl Reader {
                 }
                 Ok(None) => {}
                 Err(problem) if *is_json => {
-                    self.diagnostics.push(
+                    let location = Location { file: file.path.clone(), span: problem.span };
+                    self.report(
+                        Place::Known(location.clone()),
                         Diagnostic::new(
                             Code::UnreadableDocument,
-                            Location { file: file.path.clone(), span: problem.span },
+                            location,
                             format!("`{}` is not valid JSON: {}", file.path, problem.message),
                         )
                         .with_label("the file is skipped"),
@@ -189,10 +232,12 @@ impl Reader {
                         0 => "this document is skipped".to_owned(),
                         _ => format!("this document and the {after} after it are skipped"),
                     };
-                    self.diagnostics.push(
+                    let location = Location { file: file.path.clone(), span: problem.span };
+                    self.report(
+                        Place::Known(location.clone()),
                         Diagnostic::new(
                             Code::UnreadableDocument,
-                            Location { file: file.path.clone(), span: problem.span },
+                            location,
                             format!("document {number} of `{}` is not valid YAML: {}", file.path, problem.message),
                         )
                         .with_label(what)
@@ -204,12 +249,13 @@ impl Reader {
     }
 
     /// One object, or a list of them.
-    fn read_value(&mut self, value: Value, origin: &Origin, depth: usize) {
+    fn read_value(&mut self, value: Value, origin: &Origin<'a>, depth: usize) {
         let Value::Object(mut object) = value else {
-            self.diagnostics.push(
+            self.report(
+                origin.at(""),
                 Diagnostic::new(
                     Code::MalformedObject,
-                    origin.location_of(""),
+                    origin.placeholder(),
                     "a document that is not a mapping is not a Kubernetes object; it is skipped",
                 )
                 .with_label("expected `apiVersion:`, `kind:` and the object's fields"),
@@ -217,8 +263,9 @@ impl Reader {
             return;
         };
         let Some(kind) = object.get("kind").and_then(Value::as_str).map(str::to_owned) else {
-            self.diagnostics.push(
-                Diagnostic::new(Code::MalformedObject, origin.location_of(""), "an object without `kind` is skipped")
+            self.report(
+                origin.at(""),
+                Diagnostic::new(Code::MalformedObject, origin.placeholder(), "an object without `kind` is skipped")
                     .with_label("no `kind` in this object")
                     .with_help("every Kubernetes object says its `kind` and `apiVersion`"),
             );
@@ -229,11 +276,14 @@ impl Reader {
             && let Some(Value::Array(items)) = object.remove("items")
         {
             if depth >= MAX_LIST_DEPTH {
-                self.diagnostics.push(Diagnostic::new(
-                    Code::MalformedObject,
-                    origin.location_of("items"),
-                    format!("lists nested more than {MAX_LIST_DEPTH} deep are skipped"),
-                ));
+                self.report(
+                    origin.at("items"),
+                    Diagnostic::new(
+                        Code::MalformedObject,
+                        origin.placeholder(),
+                        format!("lists nested more than {MAX_LIST_DEPTH} deep are skipped"),
+                    ),
+                );
                 return;
             }
             for (index, mut item) in items.into_iter().enumerate() {
@@ -290,26 +340,25 @@ impl Reader {
         value: Value,
         kind: &str,
         name: &str,
-        origin: &Origin,
+        origin: &Origin<'a>,
     ) -> Option<T> {
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(object) => Some(object),
             Err(error) => {
                 let (path, shown) = field_path(error.path());
-                let location = if path.is_empty() {
-                    origin.object_location()
+                let place = if path.is_empty() {
+                    origin.object()
                 } else {
                     let mut steps = origin.prefix.clone();
                     steps.extend(path);
-                    let span =
-                        documents::locate(&origin.document, &steps).unwrap_or_else(|| origin.object_location().span);
-                    Location { file: origin.file.clone(), span }
+                    Place::Find { origin: origin.clone(), paths: vec![steps, origin.steps("metadata.name")] }
                 };
                 let label = if shown.is_empty() { "in this object".to_owned() } else { format!("in {shown}") };
-                self.diagnostics.push(
+                self.report(
+                    place,
                     Diagnostic::new(
                         Code::MalformedObject,
-                        location,
+                        origin.placeholder(),
                         format!("{kind} '{name}' is skipped: {}", error.inner()),
                     )
                     .with_label(label)
@@ -326,7 +375,7 @@ impl Reader {
         value: Value,
         kind: &str,
         name: &str,
-        origin: &Origin,
+        origin: &Origin<'a>,
     ) -> Option<(k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, Option<PodTemplateSpec>)> {
         Some(match kind {
             "Deployment" => {
@@ -362,49 +411,60 @@ impl Reader {
         })
     }
 
-    fn add_namespace(&mut self, namespace: &KubeNamespace, origin: &Origin) {
+    fn add_namespace(&mut self, namespace: &KubeNamespace, origin: &Origin<'a>) {
         let name = namespace.metadata.name.clone().unwrap_or_default();
-        let location = origin.object_location();
         if let Some((_, first)) = self.namespaces.get(&name) {
             let first = first.clone();
-            self.diagnostics.push(
-                Diagnostic::new(Code::DuplicateObject, location, format!("Namespace '{name}' is given twice"))
-                    .with_label("second definition")
-                    .with_secondary(first, "first definition")
-                    .with_help("keep one definition of each namespace"),
+            self.report_with(
+                origin.object(),
+                Diagnostic::new(
+                    Code::DuplicateObject,
+                    origin.placeholder(),
+                    format!("Namespace '{name}' is given twice"),
+                )
+                .with_label("second definition")
+                .with_secondary(first.placeholder(), "first definition")
+                .with_help("keep one definition of each namespace"),
+                vec![first.object()],
             );
             return;
         }
         let mut labels = namespace.metadata.labels.clone().unwrap_or_default();
         labels.insert(NAMESPACE_NAME_LABEL.to_owned(), name.clone());
-        self.namespaces.insert(name, (labels, location));
+        self.namespaces.insert(name, (labels, origin.clone()));
     }
 
-    fn add_policy(&mut self, mut policy: NetworkPolicy, origin: &Origin) {
+    fn add_policy(&mut self, mut policy: NetworkPolicy, origin: &Origin<'a>) {
         let namespace = policy.metadata.namespace.get_or_insert_with(|| DEFAULT_NAMESPACE.to_owned()).clone();
         let name = policy.metadata.name.clone().unwrap_or_default();
         let shown = format!("{namespace}/{name}");
-        let location = origin.object_location();
         if let Some((_, first)) = self.policies.get(&(namespace.clone(), name.clone())) {
             let first = first.clone();
-            self.diagnostics.push(
-                Diagnostic::new(Code::DuplicateObject, location, format!("NetworkPolicy '{shown}' is given twice"))
-                    .with_label("second definition")
-                    .with_secondary(first, "first definition")
-                    .with_help("Kubernetes keeps one NetworkPolicy per namespace and name; remove or rename one"),
+            self.report_with(
+                origin.object(),
+                Diagnostic::new(
+                    Code::DuplicateObject,
+                    origin.placeholder(),
+                    format!("NetworkPolicy '{shown}' is given twice"),
+                )
+                .with_label("second definition")
+                .with_secondary(first.placeholder(), "first definition")
+                .with_help("Kubernetes keeps one NetworkPolicy per namespace and name; remove or rename one"),
+                vec![first.object()],
             );
             return;
         }
         match policy_from_kubernetes(&policy, origin.file.clone()) {
             Ok(checked) => {
-                self.policies.insert((namespace, name), (checked, location));
+                self.policies.insert((namespace, name), (checked, origin.clone()));
             }
             Err(problems) => {
                 for problem in problems {
-                    self.diagnostics.push(
+                    self.report(
+                        origin.at(&problem.path),
                         Diagnostic::new(
                             problem.code,
-                            origin.location_of(&problem.path),
+                            origin.placeholder(),
                             format!("NetworkPolicy '{shown}': {}", problem.message),
                         )
                         .with_label(format!("in {}", problem.path)),
@@ -414,7 +474,7 @@ impl Reader {
         }
     }
 
-    fn add_pod(&mut self, pod: &Pod, origin: &Origin) {
+    fn add_pod(&mut self, pod: &Pod, origin: &Origin<'a>) {
         let metadata = &pod.metadata;
         let pod_name = metadata.name.clone().unwrap_or_default();
         if pod_name.starts_with("virt-launcher-") {
@@ -442,9 +502,9 @@ impl Reader {
             pod_name,
             labels: metadata.labels.clone().unwrap_or_default(),
             ports: spec.map(container_ports).unwrap_or_default(),
-            host_network_field: host_network.as_ref().map(|_| origin.location_of("spec.hostNetwork")),
             host_network,
-            location: origin.object_location(),
+            origin: origin.clone(),
+            host_network_path: "spec.hostNetwork",
         };
         self.members.entry(WorkloadKey { namespace, name, kind }).or_default().push(member);
     }
@@ -454,7 +514,7 @@ impl Reader {
         metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         kind: &str,
         template: Option<&PodTemplateSpec>,
-        origin: &Origin,
+        origin: &Origin<'a>,
     ) {
         let name = metadata.name.clone().unwrap_or_default();
         let namespace = metadata.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
@@ -470,9 +530,9 @@ impl Reader {
             pod_name: name.clone(),
             labels,
             ports: spec.map(container_ports).unwrap_or_default(),
-            host_network_field: host_network.as_ref().map(|_| origin.location_of(template_path)),
             host_network,
-            location: origin.object_location(),
+            origin: origin.clone(),
+            host_network_path: template_path,
         };
         let key = WorkloadKey { namespace, name, kind: kind.to_owned() };
         self.members.entry(key).or_default().push(member);
@@ -500,7 +560,9 @@ impl Reader {
 
         let mut workloads = Vec::new();
         for (key, mut members) in std::mem::take(&mut self.members) {
-            members.sort_by(|a, b| a.pod_name.cmp(&b.pod_name).then_with(|| a.location.cmp(&b.location)));
+            members.sort_by(|a, b| {
+                a.pod_name.cmp(&b.pod_name).then_with(|| a.origin.order_key().cmp(&b.origin.order_key()))
+            });
             self.check_owner_labels(&key, &members, &policies, &namespaces);
             let Some(first) = members.into_iter().next() else { continue };
             if let Some(host_network) = &first.host_network {
@@ -509,10 +571,11 @@ impl Reader {
                     Some(address) => format!("ipBlocks that hold its node's address {address} match it"),
                     None => "its node's address is not given (status.hostIP), so no ipBlock matches it".to_owned(),
                 };
-                self.diagnostics.push(
+                self.report(
+                    first.origin.at(first.host_network_path),
                     Diagnostic::new(
                         Code::HostNetworkWorkload,
-                        first.host_network_field.clone().unwrap_or_else(|| first.location.clone()),
+                        first.origin.placeholder(),
                         format!(
                             "{display} uses its node's network: no policy selects or isolates it, and pod selectors do not match it"
                         ),
@@ -531,15 +594,16 @@ impl Reader {
                 labels: first.labels,
                 ports: first.ports,
                 host_network: first.host_network,
-                source: first.location.file,
+                source: first.origin.file,
             });
         }
-        if workloads.is_empty() && !self.diagnostics.iter().any(Diagnostic::is_error) {
-            let file = first_file.unwrap_or_else(|| "".into());
-            self.diagnostics.push(
+        if workloads.is_empty() && !self.has_errors() {
+            let location = Location { file: first_file.unwrap_or_else(|| "".into()), span: Span::default() };
+            self.report(
+                Place::Known(location.clone()),
                 Diagnostic::new(
                     Code::NoWorkloads,
-                    Location { file, span: Span::default() },
+                    location,
                     "the manifests hold no workloads, so there is no connectivity to report",
                 )
                 .with_label("no Pod or workload object in the files read")
@@ -550,7 +614,7 @@ impl Reader {
             );
         }
 
-        let mut diagnostics = self.diagnostics;
+        let mut diagnostics = resolve_places(self.pending);
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
@@ -564,7 +628,7 @@ impl Reader {
     fn check_owner_labels(
         &mut self,
         key: &WorkloadKey,
-        members: &[Member],
+        members: &[Member<'a>],
         policies: &[Policy],
         namespaces: &BTreeMap<String, BTreeMap<String, String>>,
     ) {
@@ -580,10 +644,11 @@ impl Reader {
                 else {
                     continue;
                 };
-                self.diagnostics.push(
+                self.report_with(
+                    differing.origin.object(),
                     Diagnostic::new(
                         Code::InconsistentOwnerLabels,
-                        differing.location.clone(),
+                        differing.origin.placeholder(),
                         format!(
                             "the pods of {}/{}[{}] have different labels, and NetworkPolicy '{}' selects `{}` but not `{}`",
                             key.namespace,
@@ -595,16 +660,64 @@ impl Reader {
                         ),
                     )
                     .with_label(format!("labels {}", describe_labels(&differing.labels)))
-                    .with_secondary(first.location.clone(), format!("labels {}", describe_labels(&first.labels)))
+                    .with_secondary(first.origin.placeholder(), format!("labels {}", describe_labels(&first.labels)))
                     .with_help(
                         "one workload stands for all pods of an owner; give them the same labels, \
                          or select on labels they share",
                     ),
+                    vec![first.origin.object()],
                 );
                 return;
             }
         }
     }
+}
+
+/// The diagnostics with their places found: every document is read once more, for
+/// all the places in it at once.
+fn resolve_places(pending: Vec<Pending>) -> Vec<Diagnostic> {
+    type DocumentKey = (Arc<str>, usize);
+    let mut wanted: BTreeMap<DocumentKey, (Document, BTreeSet<Vec<Step>>)> = BTreeMap::new();
+    let places = pending.iter().flat_map(|item| std::iter::once(&item.primary).chain(&item.secondary));
+    for place in places {
+        if let Place::Find { origin, paths } = place {
+            let entry = wanted
+                .entry((origin.file.clone(), origin.document.offset))
+                .or_insert_with(|| (origin.document, BTreeSet::new()));
+            entry.1.extend(paths.iter().cloned());
+        }
+    }
+    let mut found: BTreeMap<(DocumentKey, Vec<Step>), Span> = BTreeMap::new();
+    for (key, (document, paths)) in wanted {
+        let paths: Vec<Vec<Step>> = paths.into_iter().collect();
+        for (path, span) in paths.iter().zip(documents::locate_all(&document, &paths)) {
+            if let Some(span) = span.filter(|span| span.end > span.start) {
+                found.insert((key.clone(), path.clone()), span);
+            }
+        }
+    }
+    let location_of = |place: &Place| match place {
+        Place::Known(location) => location.clone(),
+        Place::Find { origin, paths } => {
+            let key = (origin.file.clone(), origin.document.offset);
+            let span = paths
+                .iter()
+                .find_map(|path| found.get(&(key.clone(), path.clone())).copied())
+                .unwrap_or_else(|| origin.document.first_line());
+            Location { file: origin.file.clone(), span }
+        }
+    };
+    pending
+        .into_iter()
+        .map(|item| {
+            let mut diagnostic = item.diagnostic;
+            diagnostic.primary.location = location_of(&item.primary);
+            for (label, place) in diagnostic.secondary.iter_mut().zip(&item.secondary) {
+                label.location = location_of(place);
+            }
+            diagnostic
+        })
+        .collect()
 }
 
 /// The pod selectors of `policy` that can look at pods of `namespace`: the policy's

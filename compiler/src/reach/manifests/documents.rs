@@ -2,6 +2,8 @@
 //! `---` lines, reading one document (YAML or JSON) into a JSON value, and finding
 //! where a field path such as `spec.ingress[0].from[1]` sits in a document's text.
 
+use std::collections::HashMap;
+
 use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
 
 use crate::diagnostic::Span;
@@ -133,7 +135,7 @@ fn byte_offset_of(text: &str, line: usize, column: usize) -> usize {
 }
 
 /// One step of a field path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
     Key(String),
     Index(usize),
@@ -174,12 +176,13 @@ pub fn parse_path(path: &str) -> Vec<Step> {
     steps
 }
 
-/// Where `path` sits in `document`: for a scalar in a mapping, its key and value
-/// (`cidr: A`); for a collection in a mapping, its key; for a sequence item, the
-/// item's first line. When the path goes deeper than the text (a field that is
-/// absent), the deepest part that exists. `None` when not even the first step is
+/// Where each of `targets` sits in `document`, all found in one reading of it: for
+/// a scalar in a mapping, its key and value (`cidr: A`); for a collection in a
+/// mapping, its key (a flow collection up to its closing bracket); for a sequence
+/// item, the item's first line. When a path goes deeper than the text (a field that
+/// is absent), the deepest part that exists. `None` when not even the first step is
 /// there, or the text does not parse.
-pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
+pub fn locate_all(document: &Document, targets: &[Vec<Step>]) -> Vec<Option<Span>> {
     enum Frame {
         Mapping {
             path: Vec<Step>,
@@ -189,14 +192,22 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
             path: Vec<Step>,
             next: usize,
         },
-        /// A collection used as a mapping key: nothing inside it is a field.
+        /// A collection no target goes through, or one used as a mapping key.
         Ignored,
     }
+    // Every prefix of every target, with the targets it leads to.
+    let mut prefixes: HashMap<&[Step], Vec<usize>> = HashMap::new();
+    for (index, target) in targets.iter().enumerate() {
+        for length in 1..=target.len() {
+            prefixes.entry(target.get(..length).unwrap_or_default()).or_default().push(index);
+        }
+    }
+    let mut found: Vec<Option<(usize, Span)>> = vec![None; targets.len()];
+    let mut exact = vec![false; targets.len()];
+    // Flow collections that are targets, shown up to their closing bracket: the
+    // depth of their frame, where their span starts, and the target.
+    let mut closing: Vec<(usize, usize, usize)> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut best: Option<(usize, Span)> = None;
-    // A flow collection that is the target, shown up to its closing bracket: the
-    // depth of its frame, and where its span starts.
-    let mut closing: Option<(usize, usize)> = None;
     for event in Parser::new_from_str(document.text) {
         let Ok((event, span)) = event else { break };
         let start = span.start.byte_offset().unwrap_or(0);
@@ -204,11 +215,13 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
         let is_collection = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
         let is_node = is_collection || matches!(event, Event::Scalar(..) | Event::Alias(..));
         if matches!(event, Event::MappingEnd | Event::SequenceEnd) {
-            if let Some((depth, shown_start)) = closing
-                && depth == stack.len()
-            {
-                return Some(shift(Span::new(shown_start, end), document.offset));
+            let depth = stack.len();
+            for (_, shown_start, target) in closing.iter().filter(|(at, _, _)| *at == depth) {
+                if let Some(slot) = found.get_mut(*target) {
+                    *slot = Some((usize::MAX, Span::new(*shown_start, end)));
+                }
             }
+            closing.retain(|(at, _, _)| *at != depth);
             stack.pop();
             continue;
         }
@@ -251,18 +264,31 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
             }
             continue;
         };
-        if path.starts_with(&node_path) && !node_path.is_empty() {
-            let is_flow = matches!(
-                event,
-                Event::MappingStart(StructureStyle::Flow, ..) | Event::SequenceStart(StructureStyle::Flow, ..)
-            );
-            if node_path.len() == path.len() && is_flow {
-                closing = Some((stack.len() + 1, shown.start as usize));
-            } else if node_path.len() == path.len() {
-                return Some(shift(shown, document.offset));
+        let leads_to = if node_path.is_empty() { None } else { prefixes.get(node_path.as_slice()) };
+        if !node_path.is_empty() && leads_to.is_none() {
+            if is_collection {
+                stack.push(Frame::Ignored);
             }
-            if best.as_ref().is_none_or(|(depth, _)| *depth < node_path.len()) {
-                best = Some((node_path.len(), shown));
+            continue;
+        }
+        let is_flow = matches!(
+            event,
+            Event::MappingStart(StructureStyle::Flow, ..) | Event::SequenceStart(StructureStyle::Flow, ..)
+        );
+        for &target in leads_to.into_iter().flatten() {
+            let length = targets.get(target).map_or(0, Vec::len);
+            let (Some(slot), Some(done)) = (found.get_mut(target), exact.get_mut(target)) else { continue };
+            if *done {
+                continue;
+            }
+            if node_path.len() == length {
+                *done = true;
+                *slot = Some((usize::MAX, shown));
+                if is_flow {
+                    closing.push((stack.len() + 1, shown.start as usize, target));
+                }
+            } else if slot.is_none_or(|(depth, _)| depth < node_path.len()) {
+                *slot = Some((node_path.len(), shown));
             }
         }
         match event {
@@ -271,7 +297,7 @@ pub fn locate(document: &Document, path: &[Step]) -> Option<Span> {
             _ => {}
         }
     }
-    best.map(|(_, span)| shift(span, document.offset))
+    found.into_iter().map(|slot| slot.map(|(_, span)| shift(span, document.offset))).collect()
 }
 
 fn shift(span: Span, offset: usize) -> Span {
@@ -283,6 +309,10 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
     use super::*;
+
+    fn locate(document: &Document, path: &[Step]) -> Option<Span> {
+        locate_all(document, &[path.to_vec()]).into_iter().next().flatten()
+    }
 
     fn shown(text: &str, span: Span) -> &str {
         &text[span.start as usize..span.end as usize]
@@ -357,6 +387,20 @@ mod tests {
         let document = Document { text: POLICY, offset: 0 };
         let span = locate(&document, &parse_path("spec.ingress[0].ports[0].port")).unwrap();
         assert_eq!(shown(POLICY, span), "from:");
+    }
+
+    #[test]
+    fn several_paths_are_found_in_one_reading() {
+        let document = Document { text: POLICY, offset: 0 };
+        let targets = [
+            parse_path("spec.egress"),
+            parse_path("spec.ingress[0].from[1].ipBlock.cidr"),
+            parse_path("metadata.name"),
+            parse_path("kind"),
+        ];
+        let spans = locate_all(&document, &targets);
+        let shown: Vec<Option<&str>> = spans.iter().map(|span| span.map(|span| shown(POLICY, span))).collect();
+        assert_eq!(shown, [Some("egress: [{to: [{}]}]"), Some("cidr: A"), None, Some("kind: NetworkPolicy")]);
     }
 
     #[test]

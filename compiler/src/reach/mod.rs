@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod connections;
 pub mod connlist;
 pub mod kubernetes;
+pub mod manifests;
 pub mod pairs;
 
 pub use addresses::{AddressRange, AddressSet};

@@ -13,7 +13,7 @@ use super::{FileCheck, PortPiece, RulePorts, check_file};
 use crate::db::{self, Db, Program};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    AddressBlock, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId, Placement, Port, PortSet, Rule,
+    AddressBlock, Assertion, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId, Placement, Port, PortSet, Rule,
     TeamId,
 };
 use crate::resolve::{self, DeclKey, Kind};
@@ -22,6 +22,9 @@ use crate::resolve::{self, DeclKey, Kind};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Assembly {
     pub model: Arc<Model>,
+    /// Kept apart from the model, so that editing an assertion does not lower the
+    /// program again.
+    pub assertions: Arc<Vec<Assertion>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -31,12 +34,17 @@ pub fn assemble(db: &dyn Db, program: Program) -> Assembly {
         db::sorted_files(db, program).iter().map(|&file| check_file(db, program, file)).collect();
     let mut assembler = Assembler::default();
     assembler.run(&checks);
-    Assembly { model: Arc::new(assembler.model), diagnostics: assembler.diagnostics }
+    Assembly {
+        model: Arc::new(assembler.model),
+        assertions: Arc::new(assembler.assertions),
+        diagnostics: assembler.diagnostics,
+    }
 }
 
 #[derive(Default)]
 struct Assembler {
     model: Model,
+    assertions: Vec<Assertion>,
     diagnostics: Vec<Diagnostic>,
     group_ids: FxHashMap<DeclKey, GroupId>,
     network_ids: FxHashMap<String, NetworkId>,
@@ -51,6 +59,7 @@ impl Assembler {
         self.networks(checks);
         let ports = self.expand_ports(checks);
         self.rules(checks, &ports);
+        self.assertions(checks, &ports);
         self.unused(checks);
         self.dns_reachability(checks);
     }
@@ -147,25 +156,8 @@ impl Assembler {
             let (Some(source), Some(target)) = (self.endpoint(&draft.source), self.endpoint(&draft.target)) else {
                 continue;
             };
-            let port_set = match &draft.ports {
-                RulePorts::All => PortSet::All,
-                RulePorts::Pieces(pieces) => {
-                    let mut list = Vec::new();
-                    let mut complete = true;
-                    for piece in pieces {
-                        match piece {
-                            PortPiece::Port(port) => list.push(port.clone()),
-                            PortPiece::Declared(name) => match ports.get(name) {
-                                Some(expanded) => list.extend(expanded.iter().cloned()),
-                                None => complete = false,
-                            },
-                        }
-                    }
-                    let Some(ports) = PortSet::only(list).filter(|_| complete) else {
-                        continue;
-                    };
-                    ports
-                }
+            let Some(port_set) = expand_rule_ports(&draft.ports, ports) else {
+                continue;
             };
             if let (Endpoint::Network(_), PortSet::Only(list)) = (target, &port_set)
                 && let Some(Port::Named { name, .. }) = list.iter().find(|port| matches!(port, Port::Named { .. }))
@@ -185,6 +177,42 @@ impl Assembler {
             rules.push(Rule { source, target, ports: port_set, origin: draft.origin.clone() });
         }
         self.model.rules = rules;
+    }
+
+    fn assertions(&mut self, checks: &[&FileCheck], ports: &BTreeMap<String, Vec<Port>>) {
+        for draft in checks.iter().flat_map(|check| &check.assertions) {
+            let Some(target) = self.endpoint(&draft.target) else { continue };
+            let Some(ports) = expand_rule_ports(&draft.ports, ports) else { continue };
+            let sources: Option<Vec<AssertionSource>> = draft
+                .sources
+                .iter()
+                .map(|key| match key.kind {
+                    Kind::Namespace => Some(AssertionSource::Namespace(key.name.to_string())),
+                    _ => self.endpoint(key).map(AssertionSource::Endpoint),
+                })
+                .collect();
+            let Some(sources) = sources else { continue };
+            if matches!(target, Endpoint::Network(_))
+                && let PortSet::Only(list) = &ports
+                && list.iter().any(|port| matches!(port, Port::Named { .. }))
+            {
+                let diagnostic = Diagnostic::new(
+                    Code::InvalidRule,
+                    draft.location.clone(),
+                    format!("network `{}` has no named ports: only pods have them", draft.target.name),
+                )
+                .with_help("give the port number");
+                self.diagnostics.push(diagnostic);
+                continue;
+            }
+            self.assertions.push(Assertion {
+                kind: draft.kind,
+                sources,
+                target,
+                ports,
+                location: draft.location.clone(),
+            });
+        }
     }
 
     fn unused(&mut self, checks: &[&FileCheck]) {
@@ -246,6 +274,24 @@ impl Assembler {
             .with_label("names will not resolve from these pods")
             .with_help(format!("add `group {name} may reach kube-dns`"));
             self.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+/// A rule's or assertion's ports with declared port names expanded; `None` when
+/// a name could not be expanded (its error is reported where it is declared).
+fn expand_rule_ports(ports: &RulePorts, declared: &BTreeMap<String, Vec<Port>>) -> Option<PortSet> {
+    match ports {
+        RulePorts::All => Some(PortSet::All),
+        RulePorts::Pieces(pieces) => {
+            let mut list = Vec::new();
+            for piece in pieces {
+                match piece {
+                    PortPiece::Port(port) => list.push(port.clone()),
+                    PortPiece::Declared(name) => list.extend(declared.get(name)?.iter().cloned()),
+                }
+            }
+            PortSet::only(list)
         }
     }
 }

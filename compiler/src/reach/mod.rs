@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;
+pub mod kubernetes;
 pub mod pairs;
 
 pub use addresses::{AddressRange, AddressSet};

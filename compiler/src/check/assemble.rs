@@ -11,7 +11,7 @@ use ipnet::IpNet;
 
 use super::{FileCheck, PortPiece, RulePorts, check_file};
 use crate::db::{self, Db, Program};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
     AddressBlock, Assertion, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId, Placement, Port, PortSet, Rule,
     TeamId,
@@ -25,7 +25,18 @@ pub struct Assembly {
     /// Kept apart from the model, so that editing an assertion does not lower the
     /// program again.
     pub assertions: Arc<Vec<Assertion>>,
+    /// Where each group's name and each rule's target are written, index for
+    /// index with the model's groups (none for built-ins) and rules.
+    pub locations: Arc<Locations>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Spans of the model's groups and rules, kept apart from the model so that an
+/// edit that moves text within a line does not change it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Locations {
+    pub groups: Vec<Option<Location>>,
+    pub rules: Vec<Location>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -37,6 +48,7 @@ pub fn assemble(db: &dyn Db, program: Program) -> Assembly {
     Assembly {
         model: Arc::new(assembler.model),
         assertions: Arc::new(assembler.assertions),
+        locations: Arc::new(assembler.locations),
         diagnostics: assembler.diagnostics,
     }
 }
@@ -45,6 +57,7 @@ pub fn assemble(db: &dyn Db, program: Program) -> Assembly {
 struct Assembler {
     model: Model,
     assertions: Vec<Assertion>,
+    locations: Locations,
     diagnostics: Vec<Diagnostic>,
     group_ids: FxHashMap<DeclKey, GroupId>,
     network_ids: FxHashMap<String, NetworkId>,
@@ -90,15 +103,17 @@ impl Assembler {
     }
 
     fn groups(&mut self, checks: &[&FileCheck]) {
-        let mut groups: BTreeMap<DeclKey, Group> = builtin_groups();
+        let mut groups: BTreeMap<DeclKey, (Group, Option<Location>)> =
+            builtin_groups().into_iter().map(|(key, group)| (key, (group, None))).collect();
         for draft in checks.iter().flat_map(|check| &check.groups) {
             let mut group = draft.group.clone();
             group.owner = self.team(draft.owner.as_ref());
-            groups.entry(draft.key.clone()).or_insert(group);
+            groups.entry(draft.key.clone()).or_insert((group, Some(draft.name.clone())));
         }
-        for (index, (key, group)) in groups.into_iter().enumerate() {
+        for (index, (key, (group, location))) in groups.into_iter().enumerate() {
             self.group_ids.insert(key, GroupId(id(index)));
             self.model.groups.push(group);
+            self.locations.groups.push(location);
         }
     }
 
@@ -175,6 +190,7 @@ impl Assembler {
                 continue;
             }
             rules.push(Rule { source, target, ports: port_set, origin: draft.origin.clone() });
+            self.locations.rules.push(draft.target_location.clone());
         }
         self.model.rules = rules;
     }

@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::model::{self, ManagedNamespace, Model, SourceLine};
 use crate::resolve::DeclKey;
 
-pub use assemble::Assembly;
+pub use assemble::{Assembly, Locations};
 
 /// What checking one file yields: its diagnostics and its part of the model, with
 /// references to other files' declarations still as keys.
@@ -113,6 +113,11 @@ pub fn program_wide_diagnostics(db: &dyn Db, program: Program) -> &[Diagnostic] 
 /// The program's assertions, names resolved and ports expanded.
 pub fn assertions(db: &dyn Db, program: Program) -> Arc<Vec<model::Assertion>> {
     assemble::assemble(db, program).assertions.clone()
+}
+
+/// Where the model's groups and rules are written.
+pub fn locations(db: &dyn Db, program: Program) -> Arc<Locations> {
+    assemble::assemble(db, program).locations.clone()
 }
 
 /// The checked model of the whole program.

@@ -3,15 +3,20 @@
 //! already has. Input is a [`Cluster`]; answers are [`ConnectionSet`]s per pair.
 
 pub mod addresses;
+pub mod assertions;
 pub mod analysis;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;
 pub mod kubernetes;
 pub mod pairs;
+pub mod program;
+pub mod warnings;
 
 pub use addresses::{AddressRange, AddressSet};
+pub use assertions::{evaluate_assertions, evaluate_program_assertions};
 pub use analysis::Connectivity;
 pub use cluster::{Cluster, ContainerPort, HostNetwork, Namespace, NamespaceScope, Peer, Policy, PolicyRule, Workload};
 pub use connections::ConnectionSet;
 pub use pairs::{Direction, Endpoint, PairVerdict};
+pub use program::{ProgramCluster, cluster_for_program, cluster_with_workloads, program_cluster};

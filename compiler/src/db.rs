@@ -174,7 +174,7 @@ pub fn assertion_failures(db: &dyn Db, program: Program) -> Arc<Vec<Diagnostic>>
     if assertions.is_empty() {
         return Arc::new(Vec::new());
     }
-    let cluster = program_cluster(db, program);
+    let cluster = crate::reach::program::cluster_for_assertions(&model(db, program), &assertions);
     Arc::new(crate::reach::evaluate_program_assertions(&model(db, program), &assertions, &cluster))
 }
 

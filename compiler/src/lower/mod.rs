@@ -89,7 +89,19 @@ pub fn kubernetes_objects(model: &Model) -> Vec<KubeObject> {
 /// each with the npg rules behind every `ingress` and `egress` entry. The policies
 /// are exactly those written to manifests.
 pub fn network_policies_with_origins(model: &Model) -> Vec<(NetworkPolicy, RuleOrigins)> {
-    policies::network_policies_with_origins(model)
+    policies::map_policies_with_origins(model, &|_| true, &|policy, origins| (policy, origins))
+}
+
+/// What `finish` makes of each NetworkPolicy of the model and the rules behind
+/// its entries, in the order of [`network_policies_with_origins`], for the
+/// namespaces `wanted` accepts. Policies are built on every core and dropped
+/// once `finish` has seen them.
+pub fn map_network_policies_with_origins<T: Send>(
+    model: &Model,
+    wanted: impl Fn(&str) -> bool + Sync,
+    finish: impl Fn(NetworkPolicy, RuleOrigins) -> T + Sync,
+) -> Vec<T> {
+    policies::map_policies_with_origins(model, &wanted, &finish)
 }
 
 /// What `finish` makes of each object the model asks for, in the order of

@@ -78,27 +78,39 @@ pub(super) fn network_policies<T: Send>(
     cores: Cores,
     finish: &(impl Fn(NetworkPolicy) -> T + Sync),
 ) -> (Vec<T>, Vec<PolicyOwner>) {
-    policies_with(model, cores, Origins::Skip, &|policy, _| finish(policy))
+    policies_with(model, cores, Origins::Skip, &|_| true, &|policy, _| finish(policy))
 }
 
 /// Every NetworkPolicy of the model, in the order of [`network_policies`], each
 /// with the rules behind its entries.
-pub(super) fn network_policies_with_origins(model: &Model) -> Vec<(NetworkPolicy, RuleOrigins)> {
-    policies_with(model, Cores::One, Origins::Record, &|policy, origins| (policy, origins)).0
+/// Only the policies of namespaces `wanted` accepts are built.
+pub(super) fn map_policies_with_origins<T: Send>(
+    model: &Model,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+    finish: &(impl Fn(NetworkPolicy, RuleOrigins) -> T + Sync),
+) -> Vec<T> {
+    policies_with(model, Cores::All, Origins::Record, wanted, finish).0
 }
 
 fn policies_with<T: Send>(
     model: &Model,
     cores: Cores,
     record: Origins,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
     finish: &(impl Fn(NetworkPolicy, RuleOrigins) -> T + Sync),
 ) -> (Vec<T>, Vec<PolicyOwner>) {
     let namespace_policies = parallel::map_on(cores, &model.namespaces, |namespace| {
+        if !wanted(&namespace.name) {
+            return Vec::new();
+        }
         let policies = default_deny(namespace).into_iter().chain(allow_internal(namespace, record));
         policies.map(|policy| policy.finish(finish)).collect::<Vec<_>>()
     });
     let peers = Peers::new(model);
-    let plans: Vec<_> = plan_group_policies(model, &peers, record).into_iter().collect();
+    let plans: Vec<_> = plan_group_policies(model, &peers, record)
+        .into_iter()
+        .filter(|((namespace, _), _)| peers.namespace(*namespace).is_some_and(|namespace| wanted(&namespace.name)))
+        .collect();
     let group_policies = parallel::map_on(cores, &plans, |((namespace, group_id), plan)| {
         let (Some(namespace), Some(group)) = (peers.namespace(*namespace), model.group(*group_id)) else {
             return None;

@@ -398,16 +398,17 @@ impl Checker<'_> {
     /// Whether `group` selects `workload`: it lives in the workload's namespace and
     /// its selector matches (pods on the host network are never selected).
     fn selects(&self, group: &Group, workload: &Workload) -> bool {
-        if workload.host_network.is_some() || !group.selector.matches(&workload.labels) {
+        if workload.host_network.is_some() {
             return false;
         }
-        match &group.placement {
+        let in_namespace = match &group.placement {
             Placement::Namespace(name) => *name == workload.namespace,
             Placement::Any => true,
-            Placement::Namespaces(_) => {
-                group_namespaces(group, &self.cluster.namespaces).any(|namespace| namespace.name == workload.namespace)
-            }
-        }
+            Placement::Namespaces(_) => group_namespaces(group, &self.cluster.namespaces)
+                .into_iter()
+                .any(|namespace| namespace.name == workload.namespace),
+        };
+        in_namespace && group.selector.matches(&workload.labels)
     }
 
     fn source_text(&self, source: &AssertionSource) -> String {

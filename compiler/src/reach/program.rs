@@ -11,7 +11,7 @@ use super::cluster::{Cluster, ContainerPort, Namespace, Policy, Workload};
 use super::kubernetes::policy_from_kubernetes;
 use crate::lower::{self, SOURCE_ANNOTATION};
 use crate::model::{
-    Assertion, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, Model, NAMESPACE_NAME_LABEL, Placement, Port,
+    Assertion, AssertionKind, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, Model, NAMESPACE_NAME_LABEL, Placement, Port,
     PortSet, Protocol, Requirement,
 };
 
@@ -63,6 +63,48 @@ pub fn cluster_for_program(model: &Model) -> Cluster {
 ///   after the group, of kind `Group`, with labels that satisfy its selector and a
 ///   container port for every named port a rule or assertion aims at the group.
 pub fn program_cluster(model: &Model, assertions: &[Assertion]) -> ProgramCluster {
+    program_cluster_with_policies_in(model, assertions, None)
+}
+
+/// The program's cluster as far as `assertions` need it: with only the policies of
+/// the namespaces their sources and targets live in (every namespace for `only`,
+/// whose sources are every workload). A connection is decided by the policies of
+/// its two ends' namespaces alone, so the assertions' answers do not change.
+pub fn cluster_for_assertions(model: &Model, assertions: &[Assertion]) -> ProgramCluster {
+    let namespaces = program_namespaces(model);
+    let mut needed: BTreeSet<String> = BTreeSet::new();
+    for assertion in assertions {
+        if assertion.kind == AssertionKind::OnlyCanReach {
+            return program_cluster(model, assertions);
+        }
+        let mut endpoints = vec![assertion.target];
+        for source in &assertion.sources {
+            match source {
+                AssertionSource::Endpoint(endpoint) => endpoints.push(*endpoint),
+                AssertionSource::Namespace(name) => {
+                    needed.insert(name.clone());
+                }
+            }
+        }
+        for endpoint in endpoints {
+            if let Endpoint::Group(id) = endpoint
+                && let Some(group) = model.group(id)
+            {
+                if group.builtin == Some(BuiltinGroup::Cluster) {
+                    return program_cluster(model, assertions);
+                }
+                needed.extend(group_namespaces(group, &namespaces).into_iter().map(|n| n.name.clone()));
+            }
+        }
+    }
+    program_cluster_with_policies_in(model, assertions, Some(&needed))
+}
+
+fn program_cluster_with_policies_in(
+    model: &Model,
+    assertions: &[Assertion],
+    policy_namespaces: Option<&BTreeSet<String>>,
+) -> ProgramCluster {
     let namespaces = program_namespaces(model);
     let named_ports = named_port_numbers(model, assertions);
     let ports_by_group = named_ports_by_group(model, assertions, &named_ports);
@@ -105,7 +147,7 @@ pub fn program_cluster(model: &Model, assertions: &[Assertion]) -> ProgramCluste
     let cluster = Cluster {
         namespaces,
         workloads: workloads.into_iter().map(|(workload, _)| workload).collect(),
-        policies: program_policies(model),
+        policies: policies_in(model, policy_namespaces),
     };
     ProgramCluster { cluster, representatives, named_ports }
 }
@@ -129,9 +171,13 @@ pub fn cluster_with_workloads(model: &Model, real: &Cluster) -> Cluster {
 /// The NetworkPolicies npg writes for `model`, in checked form, sorted by
 /// namespace and name, each rule with its npg origins.
 pub fn program_policies(model: &Model) -> Vec<Policy> {
-    let mut policies: Vec<Policy> = lower::network_policies_with_origins(model)
-        .into_iter()
-        .filter_map(|(policy, origins)| {
+    policies_in(model, None)
+}
+
+/// [`program_policies`], only those of `namespaces` when given.
+fn policies_in(model: &Model, namespaces: Option<&BTreeSet<String>>) -> Vec<Policy> {
+    let wanted = |namespace: &str| namespaces.is_none_or(|wanted| wanted.contains(namespace));
+    let mut policies: Vec<Policy> = lower::map_network_policies_with_origins(model, wanted, |policy, origins| {
             let source = policy
                 .metadata
                 .annotations
@@ -148,6 +194,8 @@ pub fn program_policies(model: &Model) -> Vec<Policy> {
             }
             Some(converted)
         })
+        .into_iter()
+        .flatten()
         .collect();
     policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     policies
@@ -174,13 +222,21 @@ pub fn program_namespaces(model: &Model) -> Vec<Namespace> {
 }
 
 /// The known namespaces a group lives in.
-pub fn group_namespaces<'n>(group: &Group, namespaces: &'n [Namespace]) -> impl Iterator<Item = &'n Namespace> {
-    let placement = group.placement.clone();
-    namespaces.iter().filter(move |namespace| match &placement {
-        Placement::Namespace(name) => *name == namespace.name,
-        Placement::Namespaces(selector) => selector.matches(&namespace.labels),
-        Placement::Any => true,
-    })
+/// `namespaces` must be sorted by name, as [`program_namespaces`] and
+/// [`Cluster::namespaces`] are.
+pub fn group_namespaces<'n>(group: &Group, namespaces: &'n [Namespace]) -> Vec<&'n Namespace> {
+    match &group.placement {
+        Placement::Namespace(name) => namespaces
+            .binary_search_by(|namespace| namespace.name.as_str().cmp(name))
+            .ok()
+            .and_then(|index| namespaces.get(index))
+            .into_iter()
+            .collect(),
+        Placement::Namespaces(selector) => {
+            namespaces.iter().filter(|namespace| selector.matches(&namespace.labels)).collect()
+        }
+        Placement::Any => namespaces.iter().collect(),
+    }
 }
 
 fn group_source(group: &Group) -> Arc<str> {

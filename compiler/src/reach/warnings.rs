@@ -47,7 +47,7 @@ impl<'m> GroupIndex<'m> {
         let mut by_namespace: BTreeMap<&'m str, NamespaceGroups> = BTreeMap::new();
         for (index, group) in model.groups.iter().enumerate() {
             let id = GroupId(u32::try_from(index).unwrap_or(u32::MAX));
-            let mut names: BTreeSet<&str> = group_namespaces(group, namespaces).map(|n| n.name.as_str()).collect();
+            let mut names: BTreeSet<&str> = group_namespaces(group, namespaces).into_iter().map(|n| n.name.as_str()).collect();
             // `cluster` is every pod, wherever; `in any` too, in namespaces npg does not know.
             if group.builtin == Some(BuiltinGroup::Cluster) {
                 names.clear();

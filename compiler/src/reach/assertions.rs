@@ -93,7 +93,7 @@ impl Checker<'_> {
         let label = self.denial(first);
         let mut diagnostic = Diagnostic::new(Code::AssertionFailed, assertion.location.clone(), message)
             .with_label(with_more(label, offences.len()));
-        if let Some(line) = self.suggested_rule(source, assertion) {
+        if let Some(line) = self.suggested_rule(source, assertion, first) {
             diagnostic = diagnostic.with_help(format!("to allow it, add `{line}`"));
         }
         Some(diagnostic)
@@ -464,8 +464,22 @@ impl Checker<'_> {
         names.join(", ")
     }
 
+    /// The entries of `ports` that the offence lacks (all of them when none can be told apart).
+    fn missing_ports(&self, ports: &PortSet, offence: &Offence) -> PortSet {
+        let PortSet::Only(list) = ports else { return PortSet::All };
+        let kept: Vec<Port> = list
+            .iter()
+            .filter(|port| {
+                let one = PortSet::Only(vec![(*port).clone()]);
+                !self.wanted(&one, offence.destination.end).intersection(&offence.ports).is_empty()
+            })
+            .cloned()
+            .collect();
+        if kept.is_empty() { ports.clone() } else { PortSet::Only(kept) }
+    }
+
     /// The npg line that would make a failed `can reach` hold.
-    fn suggested_rule(&self, source: &AssertionSource, assertion: &Assertion) -> Option<String> {
+    fn suggested_rule(&self, source: &AssertionSource, assertion: &Assertion, offence: &Offence) -> Option<String> {
         let (keyword, source) = match source {
             AssertionSource::Endpoint(endpoint @ Endpoint::Group(_)) => ("group", *endpoint),
             AssertionSource::Endpoint(endpoint @ Endpoint::Network(_)) => ("network", *endpoint),
@@ -478,7 +492,7 @@ impl Checker<'_> {
             "{keyword} {} may reach {}{}",
             self.reference(source),
             self.reference(assertion.target),
-            npg_ports(&assertion.ports)
+            npg_ports(&self.missing_ports(&assertion.ports, offence))
         ))
     }
 }

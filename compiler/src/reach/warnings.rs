@@ -244,6 +244,8 @@ fn implied_rules(model: &Model, locations: &Locations, index: &GroupIndex) -> Ve
     for (position, rule) in model.rules.iter().enumerate() {
         by_source.entry(rule.source).or_default().push(position);
     }
+    let dns_id = model.groups.iter().position(|group| group.builtin == Some(BuiltinGroup::KubeDns));
+    let is_kube_dns = |endpoint: Endpoint| matches!(endpoint, Endpoint::Group(id) if Some(id.0 as usize) == dns_id);
     let cluster_id = model.groups.iter().position(|group| group.builtin == Some(BuiltinGroup::Cluster));
     let is_cluster = |endpoint: Endpoint| matches!(endpoint, Endpoint::Group(id) if Some(id.0 as usize) == cluster_id);
     let network_sets: Vec<AddressSet> = model.networks.iter().map(network_addresses).collect();
@@ -293,6 +295,11 @@ fn implied_rules(model: &Model, locations: &Locations, index: &GroupIndex) -> Ve
             continue;
         }
         let Some(location) = locations.rules.get(position) else { continue };
+        // Every group with egress rules is asked for its own rule to DNS (NPG0504),
+        // so those rules are never reported as implied.
+        if is_kube_dns(rule.target) {
+            continue;
+        }
         if let Some(namespace) = internal_namespace(model, rule.source, rule.target) {
             let diagnostic = Diagnostic::new(
                 Code::ImpliedRule,
@@ -406,18 +413,25 @@ fn overlapping_groups(model: &Model, locations: &Locations, index: &GroupIndex) 
                 }
                 let Some(labels) = labels_matching(&[&group.selector, &other.selector]) else { continue };
                 seen.insert((id, other_id));
-                let first = group_reference(model, group);
-                let second = group_reference(model, other);
                 let pod = if labels.is_empty() {
                     "a pod without labels".to_owned()
                 } else {
                     let written: Vec<String> = labels.iter().map(|(key, value)| format!("{key}={value}")).collect();
                     format!("a pod labelled {}", written.join(", "))
                 };
-                let (primary, secondary) = match (
-                    locations.groups.get(other_id.0 as usize).cloned().flatten(),
-                    locations.groups.get(position).cloned().flatten(),
-                ) {
+                // The later declaration is where the overlap is reported.
+                let mut declared = [
+                    (locations.groups.get(position).cloned().flatten(), group_reference(model, group)),
+                    (locations.groups.get(other_id.0 as usize).cloned().flatten(), group_reference(model, other)),
+                ];
+                declared.sort_by(|(a, _), (b, _)| {
+                    let key = |location: &Option<crate::diagnostic::Location>| {
+                        location.as_ref().map(|location| (location.file.clone(), location.span.start))
+                    };
+                    key(a).cmp(&key(b))
+                });
+                let [(earlier, first), (later, second)] = declared;
+                let (primary, secondary) = match (later, earlier) {
                     (Some(later), earlier) => (later, earlier),
                     (None, Some(earlier)) => (earlier, None),
                     (None, None) => continue,

@@ -22,8 +22,7 @@ const GENERATED_FIXTURES: &[(Code, &str)] =
 
 /// Codes that only the connectivity engine reports. They get fixtures when the
 /// engine lands; until then they must stay in this list.
-const RESERVED_FOR_ENGINE: &[Code] =
-    &[Code::InvalidManifest];
+const RESERVED_FOR_ENGINE: &[Code] = &[Code::InvalidManifest];
 
 /// The examples the repository ships; each is a folder of `examples/`.
 const EXAMPLES: &[&str] = &["pci", "platform", "webshop"];

@@ -70,7 +70,13 @@ fn groups_in_many_namespaces_have_a_representative_in_each_known_one() {
     let cluster = cluster_for_program(&model);
     assert_eq!(
         workload_names(&cluster),
-        ["a/agent[Group]", "a/probe[Group]", "b/agent[Group]", "kube-system/agent[Group]", "kube-system/kube-dns[Group]"]
+        [
+            "a/agent[Group]",
+            "a/probe[Group]",
+            "b/agent[Group]",
+            "kube-system/agent[Group]",
+            "kube-system/kube-dns[Group]"
+        ]
     );
 }
 
@@ -301,7 +307,14 @@ fn simulating_replaces_the_policies_npg_manages_and_keeps_the_others() {
     let names: Vec<String> = simulated.policies.iter().map(npg_compiler::reach::Policy::display_name).collect();
     assert_eq!(
         names,
-        ["data/npg-db", "data/npg-default-deny", "shop/npg-backend", "shop/npg-default-deny", "shop/npg-frontend", "shop/team-own"]
+        [
+            "data/npg-db",
+            "data/npg-default-deny",
+            "shop/npg-backend",
+            "shop/npg-default-deny",
+            "shop/npg-frontend",
+            "shop/team-own"
+        ]
     );
     assert!(simulated.namespaces.iter().any(|namespace| namespace.name == "kube-system"));
 }
@@ -352,6 +365,23 @@ fn rules_that_only_together_allow_a_rule_imply_it_but_never_each_other() {
 #[test]
 fn a_rule_from_a_narrower_group_is_implied_by_the_wider_groups_rule() {
     check(
+        "namespace shop {\n  group web = app=web\n  group api = app=api\n  group web-canary = app=web, track=canary\n}\ngroup web may reach kube-dns, api:80\ngroup web-canary may reach kube-dns, api:80\n",
+        expect![[r#"
+            main.npg:4:9 Warning[NPG0506] groups `web` and `web-canary` can select the same pod: a pod labelled app=web, track=canary in namespace `shop` matches both
+                at `web-canary`: overlaps another group
+                also main.npg:25: `web` is declared here
+                help: make the selectors exclusive (a label one requires and the other excludes), or merge the groups
+            main.npg:7:38 Warning[NPG0505] this rule adds nothing: main.npg:6 already allows every connection it allows
+                at `api:80`: already allowed
+                also main.npg:136: this rule allows it
+                help: remove this target from the rule
+        "#]],
+    );
+}
+
+#[test]
+fn a_group_in_another_namespace_implies_nothing() {
+    check(
         "namespace shop {\n  group web = app=web\n  group api = app=api\n}\nnamespace lab {\n  group web-canary = app=web, track=canary\n}\ngroup web may reach kube-dns, api:80\ngroup web-canary may reach kube-dns, api:80\n",
         expect![[r#""#]],
     );
@@ -364,7 +394,7 @@ fn rules_inside_a_namespace_that_allows_internal_traffic_are_implied() {
         expect![[r#"
             main.npg:6:31 Warning[NPG0505] this rule adds nothing: namespace `shop` already allows every connection inside it
                 at `api:80`: already allowed by `allow internal`
-                help: remove this target; `allow internal` at main.npg:1 allows it
+                help: remove this target: `allow internal` in namespace `shop` (declared at main.npg:1) allows it
         "#]],
     );
 }
@@ -408,4 +438,24 @@ fn warnings_codes_are_warnings_and_assertion_failures_errors() {
     assert!(!Code::ImpliedRule.severity().eq(&npg_compiler::Severity::Error));
     assert!(!Code::OverlappingGroups.severity().eq(&npg_compiler::Severity::Error));
     assert!(Code::AssertionFailed.severity().eq(&npg_compiler::Severity::Error));
+}
+
+#[test]
+fn editing_an_assertion_reevaluates_assertions_but_keeps_the_warnings() {
+    use salsa::Setter;
+    let mut db = Database::default();
+    let (program, files) = support::program(&db, &format!("{SHOP}assert frontend cannot reach db\n"));
+    assert!(npg_compiler::diagnostics(&db, program).is_empty());
+    db.record_executions();
+
+    let edited = files[0].text(&db).replace("frontend cannot reach db", "backend cannot reach db");
+    files[0].set_text(&mut db).to(edited);
+    let diagnostics = npg_compiler::diagnostics(&db, program);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code, Code::AssertionFailed);
+
+    let log = db.take_executions();
+    let ran = |query: &str| log.iter().filter(|entry| entry.starts_with(query)).count();
+    assert_eq!(ran("assertion_failures"), 1, "{log:#?}");
+    assert_eq!(ran("reachability_warnings"), 0, "the model did not change: {log:#?}");
 }

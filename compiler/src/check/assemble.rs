@@ -13,8 +13,8 @@ use super::{FileCheck, PortPiece, RulePorts, check_file};
 use crate::db::{self, Db, Program};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
-    AddressBlock, Assertion, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId, Placement, Port, PortSet, Rule,
-    TeamId,
+    AddressBlock, Assertion, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId,
+    Placement, Port, PortSet, Rule, TeamId,
 };
 use crate::resolve::{self, DeclKey, Kind};
 

@@ -14,13 +14,15 @@ use npg_grammar::ast::{
 };
 
 use super::kubernetes::{self, PortWord, Problem};
-use super::{AssertionDraft, FileCheck, GroupDraft, NamespaceDraft, PortDraft, PortPiece, RuleDraft, RulePorts, location};
+use super::{
+    AssertionDraft, FileCheck, GroupDraft, NamespaceDraft, PortDraft, PortPiece, RuleDraft, RulePorts, location,
+};
 use crate::db::{self, Db, SourceFile};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::line_index::LineIndex;
 use crate::model::{
-    self, AddressBlock, Group, LabelSelector, ManagedNamespace, Network, Placement, Port, Protocol, Requirement, SourceLine,
-    Subject, Team,
+    self, AddressBlock, Group, LabelSelector, ManagedNamespace, Network, Placement, Port, Protocol, Requirement,
+    SourceLine, Subject, Team,
 };
 use crate::resolve::{self, DeclKey, Kind, SymbolTable};
 
@@ -786,8 +788,7 @@ impl FileChecker<'_> {
                 &[Kind::Group, Kind::Network, Kind::Namespace][..],
             ),
         };
-        let resolved: Vec<Option<DeclKey>> =
-            sources.iter().map(|source| self.resolve(source, source_kinds)).collect();
+        let resolved: Vec<Option<DeclKey>> = sources.iter().map(|source| self.resolve(source, source_kinds)).collect();
         let target_key = self.resolve(&target.reference, &expected);
         let ports = match &target.ports {
             Some(spec) => self.port_spec(spec).map(RulePorts::Pieces),

@@ -111,11 +111,13 @@ pub fn program_wide_diagnostics(db: &dyn Db, program: Program) -> &[Diagnostic] 
 }
 
 /// The program's assertions, names resolved and ports expanded.
+#[salsa::tracked(returns(clone))]
 pub fn assertions(db: &dyn Db, program: Program) -> Arc<Vec<model::Assertion>> {
     assemble::assemble(db, program).assertions.clone()
 }
 
 /// Where the model's groups and rules are written.
+#[salsa::tracked(returns(clone))]
 pub fn locations(db: &dyn Db, program: Program) -> Arc<Locations> {
     assemble::assemble(db, program).locations.clone()
 }

@@ -28,7 +28,11 @@ pub fn evaluate_assertions(model: &Model, assertions: &[Assertion], cluster: &Cl
 }
 
 /// [`evaluate_assertions`] on the program's own cluster, whose named ports print by name.
-pub fn evaluate_program_assertions(model: &Model, assertions: &[Assertion], program: &ProgramCluster) -> Vec<Diagnostic> {
+pub fn evaluate_program_assertions(
+    model: &Model,
+    assertions: &[Assertion],
+    program: &ProgramCluster,
+) -> Vec<Diagnostic> {
     let checker = Checker { model, cluster: &program.cluster, names: Some(program) };
     assertions.iter().filter_map(|assertion| checker.check(assertion)).collect()
 }
@@ -179,7 +183,12 @@ impl Checker<'_> {
         }
         let verdict = pairs::evaluate(self.cluster, from.end, to.end);
         let allowed = wanted.intersection(&verdict.allowed);
-        (!allowed.is_empty()).then(|| Offence { source: from.clone(), destination: to.clone(), ports: allowed, verdict })
+        (!allowed.is_empty()).then(|| Offence {
+            source: from.clone(),
+            destination: to.clone(),
+            ports: allowed,
+            verdict,
+        })
     }
 
     /// A failure of `cannot reach` or `only`: which rules let the traffic through.
@@ -315,7 +324,11 @@ impl Checker<'_> {
                 "{direction} of {} is isolated{} and no rule allows {ports} {}",
                 side.name,
                 isolating,
-                if direction == "egress" { format!("to {}", offence.destination.name) } else { format!("from {}", offence.source.name) }
+                if direction == "egress" {
+                    format!("to {}", offence.destination.name)
+                } else {
+                    format!("from {}", offence.source.name)
+                }
             ));
         }
         if parts.is_empty() {

@@ -3,8 +3,8 @@
 //! already has. Input is a [`Cluster`]; answers are [`ConnectionSet`]s per pair.
 
 pub mod addresses;
-pub mod assertions;
 pub mod analysis;
+pub mod assertions;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;
@@ -14,8 +14,8 @@ pub mod program;
 pub mod warnings;
 
 pub use addresses::{AddressRange, AddressSet};
-pub use assertions::{evaluate_assertions, evaluate_program_assertions};
 pub use analysis::Connectivity;
+pub use assertions::{evaluate_assertions, evaluate_program_assertions};
 pub use cluster::{Cluster, ContainerPort, HostNetwork, Namespace, NamespaceScope, Peer, Policy, PolicyRule, Workload};
 pub use connections::ConnectionSet;
 pub use pairs::{Direction, Endpoint, PairVerdict};

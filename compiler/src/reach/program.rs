@@ -11,8 +11,8 @@ use super::cluster::{Cluster, ContainerPort, Namespace, Policy, Workload};
 use super::kubernetes::policy_from_kubernetes;
 use crate::lower::{self, SOURCE_ANNOTATION};
 use crate::model::{
-    Assertion, AssertionKind, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, Model, NAMESPACE_NAME_LABEL, Placement, Port,
-    PortSet, Protocol, Requirement,
+    Assertion, AssertionKind, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, LabelSelector, Model,
+    NAMESPACE_NAME_LABEL, Placement, Port, PortSet, Protocol, Requirement,
 };
 
 /// The kind representatives print with: `shop/frontend[Group]`.
@@ -178,25 +178,25 @@ pub fn program_policies(model: &Model) -> Vec<Policy> {
 fn policies_in(model: &Model, namespaces: Option<&BTreeSet<String>>) -> Vec<Policy> {
     let wanted = |namespace: &str| namespaces.is_none_or(|wanted| wanted.contains(namespace));
     let mut policies: Vec<Policy> = lower::map_network_policies_with_origins(model, wanted, |policy, origins| {
-            let source = policy
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|annotations| annotations.get(SOURCE_ANNOTATION))
-                .map_or_else(|| Arc::from(""), |source| Arc::from(source.as_str()));
-            // npg's own output always converts; a policy that did not would say
-            // nothing true about the program, so it is left out.
-            let mut converted = policy_from_kubernetes(&policy, source).ok()?;
-            for (rules, lines) in [(&mut converted.ingress, origins.ingress), (&mut converted.egress, origins.egress)] {
-                for (rule, lines) in rules.iter_mut().flatten().zip(lines) {
-                    rule.origins = lines;
-                }
+        let source = policy
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|annotations| annotations.get(SOURCE_ANNOTATION))
+            .map_or_else(|| Arc::from(""), |source| Arc::from(source.as_str()));
+        // npg's own output always converts; a policy that did not would say
+        // nothing true about the program, so it is left out.
+        let mut converted = policy_from_kubernetes(&policy, source).ok()?;
+        for (rules, lines) in [(&mut converted.ingress, origins.ingress), (&mut converted.egress, origins.egress)] {
+            for (rule, lines) in rules.iter_mut().flatten().zip(lines) {
+                rule.origins = lines;
             }
-            Some(converted)
-        })
-        .into_iter()
-        .flatten()
-        .collect();
+        }
+        Some(converted)
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     policies
 }

@@ -47,7 +47,8 @@ impl<'m> GroupIndex<'m> {
         let mut by_namespace: BTreeMap<&'m str, NamespaceGroups> = BTreeMap::new();
         for (index, group) in model.groups.iter().enumerate() {
             let id = GroupId(u32::try_from(index).unwrap_or(u32::MAX));
-            let mut names: BTreeSet<&str> = group_namespaces(group, namespaces).into_iter().map(|n| n.name.as_str()).collect();
+            let mut names: BTreeSet<&str> =
+                group_namespaces(group, namespaces).into_iter().map(|n| n.name.as_str()).collect();
             // `cluster` is every pod, wherever; `in any` too, in namespaces npg does not know.
             if group.builtin == Some(BuiltinGroup::Cluster) {
                 names.clear();
@@ -55,13 +56,9 @@ impl<'m> GroupIndex<'m> {
             for name in &names {
                 let entry = by_namespace.entry(name).or_default();
                 match anchor(&group.selector) {
-                    Some((key, value)) => entry
-                        .anchored
-                        .entry(key.to_owned())
-                        .or_default()
-                        .entry(value.to_owned())
-                        .or_default()
-                        .push(id),
+                    Some((key, value)) => {
+                        entry.anchored.entry(key.to_owned()).or_default().entry(value.to_owned()).or_default().push(id)
+                    }
                     None => entry.loose.push(id),
                 }
             }
@@ -304,10 +301,16 @@ fn implied_rules(model: &Model, locations: &Locations, index: &GroupIndex) -> Ve
             let diagnostic = Diagnostic::new(
                 Code::ImpliedRule,
                 location.clone(),
-                format!("this rule adds nothing: namespace `{}` already allows every connection inside it", namespace.0),
+                format!(
+                    "this rule adds nothing: namespace `{}` already allows every connection inside it",
+                    namespace.0
+                ),
             )
             .with_label("already allowed by `allow internal`")
-            .with_help(format!("remove this target; `allow internal` at {} allows it", namespace.1));
+            .with_help(format!(
+                "remove this target: `allow internal` in namespace `{}` (declared at {}) allows it",
+                namespace.0, namespace.1
+            ));
             warnings.push(diagnostic);
             reported.insert(position);
             continue;
@@ -348,7 +351,11 @@ fn implied_rules(model: &Model, locations: &Locations, index: &GroupIndex) -> Ve
         let mut diagnostic = Diagnostic::new(
             Code::ImpliedRule,
             location.clone(),
-            format!("this rule adds nothing: {} already allow{} every connection it allows", lines.join(", "), if implying.len() == 1 { "s" } else { "" }),
+            format!(
+                "this rule adds nothing: {} already allow{} every connection it allows",
+                lines.join(", "),
+                if implying.len() == 1 { "s" } else { "" }
+            ),
         )
         .with_label("already allowed")
         .with_help("remove this target from the rule");

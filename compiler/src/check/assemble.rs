@@ -271,16 +271,24 @@ impl Assembler {
             }
         }
         for draft in checks.iter().flat_map(|check| &check.groups) {
-            let Placement::Namespace(namespace) = &draft.group.placement else {
-                continue;
-            };
-            let isolated = self.model.namespace(namespace).is_some_and(|namespace| namespace.isolate_egress);
             let Some(endpoint) = self.endpoint(&draft.key) else {
                 continue;
             };
-            if !isolated || !with_egress.contains(&endpoint) || with_dns.contains(&endpoint) {
+            if !with_egress.contains(&endpoint) || with_dns.contains(&endpoint) {
                 continue;
             }
+            // The first managed namespace the group lives in that isolates egress.
+            let isolating = self.model.namespaces.iter().find(|namespace| {
+                namespace.isolate_egress
+                    && match &draft.group.placement {
+                        Placement::Namespace(name) => *name == namespace.name,
+                        Placement::Namespaces(selector) => selector.matches(&namespace.all_labels()),
+                        Placement::Any => true,
+                    }
+            });
+            let Some(namespace) = isolating.map(|namespace| namespace.name.clone()) else {
+                continue;
+            };
             let name = draft.key.display_name();
             let diagnostic = Diagnostic::new(
                 Code::NoDnsEgress,

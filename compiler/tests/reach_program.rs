@@ -459,3 +459,15 @@ fn editing_an_assertion_reevaluates_assertions_but_keeps_the_warnings() {
     assert_eq!(ran("assertion_failures"), 1, "{log:#?}");
     assert_eq!(ran("reachability_warnings"), 0, "the model did not change: {log:#?}");
 }
+
+#[test]
+fn a_group_in_many_namespaces_without_dns_is_warned_about() {
+    check(
+        "namespace shop {\n  group api = app=api\n}\ngroup agent in any = app=agent\ngroup agent may reach api:9100\ngroup api may reach kube-dns\n",
+        expect![[r#"
+            main.npg:4:7 Warning[NPG0504] group `agent` cannot reach DNS: namespace `shop` isolates egress and no rule lets it reach `kube-dns`
+                at `agent`: names will not resolve from these pods
+                help: add `group agent may reach kube-dns`
+        "#]],
+    );
+}

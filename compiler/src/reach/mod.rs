@@ -5,6 +5,7 @@
 pub mod addresses;
 pub mod analysis;
 pub mod assertions;
+mod classes;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;

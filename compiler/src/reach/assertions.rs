@@ -2,11 +2,11 @@
 //! per group and namespace) or real workloads under the program's policies. A
 //! failure is an NPG0401 error naming the npg lines that allow or deny the traffic.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::addresses::{self, AddressRange, AddressSet};
-use super::cluster::{Cluster, Peer, PolicyRule, Workload};
+use super::cluster::{Cluster, NamespaceScope, Peer, Policy, PolicyRule, Workload};
 use super::connections::{ConnectionSet, PROTOCOLS};
 use super::pairs::{self, Direction, DirectionVerdict, Endpoint as End, PairVerdict};
 use super::program::{ProgramCluster, group_namespaces};
@@ -153,8 +153,16 @@ impl Checker<'_> {
                 .map(|piece| Side { end: End::Addresses(piece), name: format!("{piece}[External]") }),
         );
         let mut offences = Vec::new();
+        let namespace_labels: BTreeMap<&str, &BTreeMap<String, String>> =
+            self.cluster.namespaces.iter().map(|namespace| (namespace.name.as_str(), &namespace.labels)).collect();
         for to in &destinations {
+            let admitted = self.ingress_admitters(to.end);
             for from in &others {
+                if let Some(rules) = &admitted
+                    && !rules.iter().any(|(policy, rule)| self.may_admit(policy, rule, from.end, &namespace_labels))
+                {
+                    continue;
+                }
                 if let Some(offence) = self.allowed_offence(from, to, &assertion.ports) {
                     offences.push(offence);
                 }
@@ -170,6 +178,60 @@ impl Checker<'_> {
             listed.join(", ")
         );
         Some(self.allowed_diagnostic(assertion, message, &offences))
+    }
+
+    /// The ingress rules of the policies that isolate `destination` for ingress;
+    /// `None` when nothing isolates it (every source may be admitted).
+    fn ingress_admitters(&self, destination: End) -> Option<Vec<(&Policy, &PolicyRule)>> {
+        let End::Workload(index) = destination else { return None };
+        let workload = self.cluster.workloads.get(index)?;
+        let isolating: Vec<&Policy> = self
+            .cluster
+            .policies
+            .iter()
+            .filter(|policy| policy.ingress.is_some() && pairs::selects(policy, workload))
+            .collect();
+        if isolating.is_empty() {
+            return None;
+        }
+        Some(
+            isolating
+                .into_iter()
+                .flat_map(|policy| policy.ingress.iter().flatten().map(move |rule| (policy, rule)))
+                .collect(),
+        )
+    }
+
+    /// Whether `rule` of `policy` could admit `source`: a quick test that never
+    /// says no to a source the rule admits (the exact answer is the engine's), so
+    /// that sources no rule can admit are not evaluated one by one.
+    fn may_admit(
+        &self,
+        policy: &Policy,
+        rule: &PolicyRule,
+        source: End,
+        namespace_labels: &BTreeMap<&str, &BTreeMap<String, String>>,
+    ) -> bool {
+        let Some(peers) = &rule.peers else { return true };
+        peers.iter().any(|peer| match (peer, source) {
+            (Peer::Addresses(_), End::Addresses(_)) => true,
+            // Only pods on the host network have addresses an ipBlock can hold.
+            (Peer::Addresses(_), End::Workload(index)) => {
+                self.cluster.workloads.get(index).is_none_or(|workload| workload.host_network.is_some())
+            }
+            (Peer::Pods { .. }, End::Addresses(_)) => false,
+            (Peer::Pods { namespaces, pods }, End::Workload(index)) => {
+                let Some(workload) = self.cluster.workloads.get(index) else { return true };
+                let in_scope = match namespaces {
+                    NamespaceScope::Own => workload.namespace == policy.namespace,
+                    NamespaceScope::Matching(selector) => match namespace_labels.get(workload.namespace.as_str()) {
+                        Some(labels) => selector.matches(labels),
+                        None => true,
+                    },
+                };
+                workload.host_network.is_none() && in_scope && pods.matches(&workload.labels)
+            }
+        })
     }
 
     /// The connection from `from` to `to` when it allows some of `ports`.

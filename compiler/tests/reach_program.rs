@@ -471,3 +471,64 @@ fn a_group_in_many_namespaces_without_dns_is_warned_about() {
         "#]],
     );
 }
+
+#[test]
+fn only_over_real_workloads_counts_host_network_pods_that_an_ip_block_admits() {
+    use npg_compiler::model::{AddressBlock, PortSet};
+    use npg_compiler::reach::{HostNetwork, Peer, Policy, PolicyRule};
+    let (db, model, program) = model_of(&format!("{SHOP}assert only backend can reach db\n"));
+    let assertions = npg_compiler::check::assertions(&db, program);
+    let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut node_agent = Workload {
+        namespace: "ops".to_owned(),
+        name: "node-agent".to_owned(),
+        kind: "DaemonSet".to_owned(),
+        labels: labels(&[("app", "agent")]),
+        ports: Vec::new(),
+        host_network: Some(HostNetwork { host_ip: Some("10.0.0.7".parse().unwrap()) }),
+        source: Arc::from("k8s/agent.yaml"),
+    };
+    let postgres = Workload {
+        namespace: "data".to_owned(),
+        name: "postgres".to_owned(),
+        kind: "StatefulSet".to_owned(),
+        labels: labels(&[("role", "db")]),
+        ports: Vec::new(),
+        host_network: None,
+        source: Arc::from("k8s/db.yaml"),
+    };
+    let from_nodes = Policy {
+        namespace: "data".into(),
+        name: "from-nodes".into(),
+        pod_selector: LabelSelector::everything(),
+        ingress: Some(vec![PolicyRule {
+            peers: Some(vec![Peer::Addresses(AddressBlock {
+                cidr: "10.0.0.0/24".parse().unwrap(),
+                except: Vec::new(),
+            })]),
+            ports: PortSet::All,
+            origins: Vec::new(),
+        }]),
+        egress: None,
+        source: Arc::from("k8s/data-policies.yaml"),
+        managed_by_npg: false,
+    };
+    let real = Cluster {
+        namespaces: Vec::new(),
+        workloads: vec![postgres.clone(), node_agent.clone()],
+        policies: vec![from_nodes],
+    };
+    let failures =
+        npg_compiler::reach::evaluate_assertions(&model, &assertions, &cluster_with_workloads(&model, &real));
+    let messages: Vec<String> = failures.iter().map(|d| format!("{} | {}", d.message, d.primary.message)).collect();
+    expect!["assertion does not hold: ops/node-agent[DaemonSet] can reach `db` too, not only `backend` | ops/node-agent[DaemonSet] (and 1 more) → data/postgres[StatefulSet]: ingress allowed by data/from-nodes ingress rule 0 (k8s/data-policies.yaml)"]
+    .assert_eq(&messages.join("\n"));
+
+    node_agent.host_network = None;
+    let real = Cluster { workloads: vec![postgres, node_agent], ..real };
+    let failures =
+        npg_compiler::reach::evaluate_assertions(&model, &assertions, &cluster_with_workloads(&model, &real));
+    let messages: Vec<String> = failures.iter().map(|d| format!("{} | {}", d.message, d.primary.message)).collect();
+    expect!["assertion does not hold: 10.0.0.0-10.0.0.255[External] can reach `db` too, not only `backend` | 10.0.0.0-10.0.0.255[External] → data/postgres[StatefulSet]: ingress allowed by data/from-nodes ingress rule 0 (k8s/data-policies.yaml)"]
+        .assert_eq(&messages.join("\n"));
+}

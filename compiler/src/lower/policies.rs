@@ -107,10 +107,9 @@ fn policies_with<T: Send>(
         policies.map(|policy| policy.finish(finish)).collect::<Vec<_>>()
     });
     let peers = Peers::new(model);
-    let plans: Vec<_> = plan_group_policies(model, &peers, record)
-        .into_iter()
-        .filter(|((namespace, _), _)| peers.namespace(*namespace).is_some_and(|namespace| wanted(&namespace.name)))
-        .collect();
+    let options =
+        PlanOptions { record, wanted: model.namespaces.iter().map(|namespace| wanted(&namespace.name)).collect() };
+    let plans: Vec<_> = plan_group_policies(model, &peers, &options).into_iter().collect();
     let group_policies = parallel::map_on(cores, &plans, |((namespace, group_id), plan)| {
         let (Some(namespace), Some(group)) = (peers.namespace(*namespace), model.group(*group_id)) else {
             return None;
@@ -217,13 +216,26 @@ impl Direction {
     }
 }
 
+/// What planning records, and for which namespaces.
+struct PlanOptions {
+    record: Origins,
+    /// Per managed namespace, in model order: whether its policies are wanted.
+    wanted: Vec<bool>,
+}
+
+impl PlanOptions {
+    fn wants(&self, namespace: NamespaceIndex) -> bool {
+        self.wanted.get(namespace.index()).copied().unwrap_or(false)
+    }
+}
+
 /// Both halves of every rule, keyed by (namespace, group). The egress half
 /// belongs to the source group, the ingress half to the target group; networks and
 /// the built-in `cluster` have no policy of their own.
 fn plan_group_policies<'m>(
     model: &'m Model,
     peers: &Peers<'m>,
-    record: Origins,
+    options: &PlanOptions,
 ) -> BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>> {
     let mut plans = BTreeMap::new();
     for rule in &model.rules {
@@ -231,10 +243,10 @@ fn plan_group_policies<'m>(
             continue;
         }
         if let Endpoint::Group(source) = rule.source {
-            add_half(model, peers, &mut plans, (rule, record), source, rule.target, Direction::Egress);
+            add_half(model, peers, &mut plans, (rule, options), source, rule.target, Direction::Egress);
         }
         if let Endpoint::Group(target) = rule.target {
-            add_half(model, peers, &mut plans, (rule, record), target, rule.source, Direction::Ingress);
+            add_half(model, peers, &mut plans, (rule, options), target, rule.source, Direction::Ingress);
         }
     }
     plans
@@ -247,7 +259,7 @@ fn add_half<'m>(
     model: &'m Model,
     peers: &Peers<'m>,
     plans: &mut BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>>,
-    (rule, record): (&'m Rule, Origins),
+    (rule, options): (&'m Rule, &PlanOptions),
     owner: GroupId,
     other_end: Endpoint,
     direction: Direction,
@@ -259,7 +271,7 @@ fn add_half<'m>(
         return;
     }
     for &home in peers.homes(owner) {
-        if !peers.namespace(home).is_some_and(|namespace| direction.is_isolated_in(namespace)) {
+        if !peers.namespace(home).is_some_and(|namespace| direction.is_isolated_in(namespace)) || !options.wants(home) {
             continue;
         }
         let mut other_peers = peers.endpoint_peers(other_end, home).peekable();
@@ -272,7 +284,7 @@ fn add_half<'m>(
             Direction::Egress => (&mut plan.egress, &mut plan.egress_origins),
         };
         for peer in other_peers {
-            if record == Origins::Record {
+            if options.record == Origins::Record {
                 entry_origins.entry(peer).or_default().push(&rule.origin);
             }
             match entries.entry(peer) {

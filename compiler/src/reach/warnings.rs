@@ -29,14 +29,14 @@ struct GroupIndex<'m> {
     model: &'m Model,
     /// Per group id: the names of the known namespaces it lives in.
     homes: Vec<BTreeSet<&'m str>>,
-    by_namespace: BTreeMap<&'m str, NamespaceGroups>,
+    by_namespace: BTreeMap<&'m str, NamespaceGroups<'m>>,
 }
 
 /// The groups living in one namespace.
 #[derive(Default)]
-struct NamespaceGroups {
+struct NamespaceGroups<'m> {
     /// By the first `k=v` of the selector: key, then value.
-    anchored: BTreeMap<String, BTreeMap<String, Vec<GroupId>>>,
+    anchored: BTreeMap<&'m str, BTreeMap<&'m str, Vec<GroupId>>>,
     /// Groups whose selector has no `k=v`.
     loose: Vec<GroupId>,
 }
@@ -44,7 +44,7 @@ struct NamespaceGroups {
 impl<'m> GroupIndex<'m> {
     fn new(model: &'m Model, namespaces: &'m [Namespace]) -> GroupIndex<'m> {
         let mut homes = Vec::with_capacity(model.groups.len());
-        let mut by_namespace: BTreeMap<&'m str, NamespaceGroups> = BTreeMap::new();
+        let mut by_namespace: BTreeMap<&'m str, NamespaceGroups<'m>> = BTreeMap::new();
         for (index, group) in model.groups.iter().enumerate() {
             let id = GroupId(u32::try_from(index).unwrap_or(u32::MAX));
             let mut names: BTreeSet<&str> =
@@ -56,9 +56,7 @@ impl<'m> GroupIndex<'m> {
             for name in &names {
                 let entry = by_namespace.entry(name).or_default();
                 match anchor(&group.selector) {
-                    Some((key, value)) => {
-                        entry.anchored.entry(key.to_owned()).or_default().entry(value.to_owned()).or_default().push(id)
-                    }
+                    Some((key, value)) => entry.anchored.entry(key).or_default().entry(value).or_default().push(id),
                     None => entry.loose.push(id),
                 }
             }
@@ -78,7 +76,7 @@ impl<'m> GroupIndex<'m> {
         let mut found = groups.loose.clone();
         for requirement in &selector.requirements {
             if let Requirement::Equals { key, value } = requirement
-                && let Some(ids) = groups.anchored.get(key).and_then(|values| values.get(value))
+                && let Some(ids) = groups.anchored.get(key.as_str()).and_then(|values| values.get(value.as_str()))
             {
                 found.extend(ids);
             }

@@ -532,3 +532,41 @@ fn only_over_real_workloads_counts_host_network_pods_that_an_ip_block_admits() {
     expect!["assertion does not hold: 10.0.0.0-10.0.0.255[External] can reach `db` too, not only `backend` | 10.0.0.0-10.0.0.255[External] → data/postgres[StatefulSet]: ingress allowed by data/from-nodes ingress rule 0 (k8s/data-policies.yaml)"]
         .assert_eq(&messages.join("\n"));
 }
+
+#[test]
+fn a_network_rule_inside_a_wider_network_rule_is_implied() {
+    check(
+        "namespace shop {\n  group web = app=web\n}\nnetwork office = 192.0.2.0/24\nnetwork world may reach web:443\nnetwork office may reach web:{443}\n",
+        expect![[r#"
+            main.npg:6:26 Warning[NPG0505] this rule adds nothing: main.npg:5 already allows every connection it allows
+                at `web:{443}`: already allowed
+                also main.npg:95: this rule allows it
+                help: remove this target from the rule
+        "#]],
+    );
+}
+
+#[test]
+fn a_rule_to_cluster_does_not_imply_a_rule_whose_ingress_half_it_cannot_write() {
+    check(
+        "namespace shop {\n  group web = app=web\n  group api = app=api\n}\ngroup web may reach kube-dns, cluster:9100\ngroup web may reach api:9100\n",
+        expect![[r#"
+            main.npg:5:31 Warning[NPG0507] npg writes only the egress half of a rule to `cluster`
+                at `cluster:9100`
+                help: pods in isolated namespaces still need a rule that lets this traffic in
+        "#]],
+    );
+}
+
+#[test]
+fn a_rule_to_every_port_implies_rules_to_some() {
+    check(
+        "namespace shop {\n  group web = app=web\n  group api = app=api\n}\ngroup web may reach kube-dns, api\ngroup web may reach api:http-alt\n",
+        expect![[r#"
+            main.npg:6:21 Warning[NPG0505] this rule adds nothing: main.npg:5 already allows every connection it allows
+                at `api:http-alt`: already allowed
+                also main.npg:93: this rule allows it
+                help: remove this target from the rule
+        "#]],
+    );
+}

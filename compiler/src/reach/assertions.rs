@@ -71,8 +71,8 @@ impl Checker<'_> {
 
     fn can_reach(&self, assertion: &Assertion) -> Option<Diagnostic> {
         let source = assertion.sources.first()?;
-        let sources = self.source_sides(source, &[assertion.target]);
-        let destinations = self.destination_sides(assertion.target, &[source]);
+        let sources = self.source_sides(source);
+        let destinations = self.destination_sides(assertion.target);
         let mut offences = Vec::new();
         for from in &sources {
             for to in &destinations {
@@ -105,8 +105,8 @@ impl Checker<'_> {
 
     fn cannot_reach(&self, assertion: &Assertion) -> Option<Diagnostic> {
         let source = assertion.sources.first()?;
-        let sources = self.source_sides(source, &[assertion.target]);
-        let destinations = self.destination_sides(assertion.target, &[source]);
+        let sources = self.source_sides(source);
+        let destinations = self.destination_sides(assertion.target);
         let mut offences = Vec::new();
         for from in &sources {
             for to in &destinations {
@@ -126,7 +126,7 @@ impl Checker<'_> {
     }
 
     fn only_can_reach(&self, assertion: &Assertion) -> Option<Diagnostic> {
-        let destinations = self.destination_sides(assertion.target, &[]);
+        let destinations = self.destination_sides(assertion.target);
         let listed_networks: Vec<&Network> = assertion
             .sources
             .iter()
@@ -412,7 +412,7 @@ impl Checker<'_> {
 
     /// The ends a source stands for. Networks are cut into the pieces the
     /// cluster's ingress blocks tell apart, so that each piece is all in or all out.
-    fn source_sides(&self, source: &AssertionSource, _others: &[Endpoint]) -> Vec<Side> {
+    fn source_sides(&self, source: &AssertionSource) -> Vec<Side> {
         match source {
             AssertionSource::Endpoint(Endpoint::Network(id)) => self.network_sides(*id, true),
             AssertionSource::Endpoint(Endpoint::Group(_)) | AssertionSource::Namespace(_) => self
@@ -426,10 +426,10 @@ impl Checker<'_> {
         }
     }
 
-    fn destination_sides(&self, target: Endpoint, _others: &[&AssertionSource]) -> Vec<Side> {
+    fn destination_sides(&self, target: Endpoint) -> Vec<Side> {
         match target {
             Endpoint::Network(id) => self.network_sides(id, false),
-            Endpoint::Group(_) => self.source_sides(&AssertionSource::Endpoint(target), &[]),
+            Endpoint::Group(_) => self.source_sides(&AssertionSource::Endpoint(target)),
         }
     }
 

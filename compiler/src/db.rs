@@ -174,8 +174,10 @@ pub fn assertion_failures(db: &dyn Db, program: Program) -> Arc<Vec<Diagnostic>>
     if assertions.is_empty() {
         return Arc::new(Vec::new());
     }
-    let cluster = crate::reach::program::cluster_for_assertions(&model(db, program), &assertions);
-    Arc::new(crate::reach::evaluate_program_assertions(&model(db, program), &assertions, &cluster))
+    let model = model(db, program);
+    let cluster = crate::reach::program::cluster_for_assertions(&model, &assertions);
+    let locations = crate::check::locations(db, program);
+    Arc::new(crate::reach::evaluate_program_assertions(&model, &assertions, &cluster, &locations))
 }
 
 /// Implied rules (NPG0505) and overlapping groups (NPG0506).

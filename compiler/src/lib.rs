@@ -67,5 +67,6 @@ pub fn simulate(db: &Database, program: Program, real: &reach::Cluster) -> reach
 /// [`simulate`]), each group standing for the workloads it selects there.
 pub fn assertion_failures_on(db: &Database, program: Program, cluster: &reach::Cluster) -> Vec<Diagnostic> {
     let assertions = check::assertions(db, program);
-    reach::evaluate_assertions(&db::model(db, program), &assertions, cluster)
+    let locations = check::locations(db, program);
+    reach::assertions::evaluate_assertions_at(&db::model(db, program), &assertions, cluster, &locations)
 }

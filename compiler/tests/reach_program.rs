@@ -185,6 +185,7 @@ fn a_failed_cannot_reach_names_the_rule_that_allows_it() {
         expect![[r#"
             main.npg:16:1 Error[NPG0401] assertion does not hold: `backend` can reach `db` on TCP 5432
                 at `assert backend cannot reach db`: shop/backend[Group] → data/db[Group]: egress allowed by main.npg:13, ingress allowed by main.npg:13
+                also main.npg:331: this rule allows it
                 help: remove or narrow the rule at main.npg:13
         "#]],
     );
@@ -197,6 +198,7 @@ fn a_failed_only_names_who_else_can_reach_and_through_which_rule() {
         expect![[r#"
             main.npg:17:1 Error[NPG0401] assertion does not hold: shop/frontend[Group] can reach `db` on TCP 5432 too, not only `backend`
                 at `assert only backend can reach db:5432`: shop/frontend[Group] → data/db[Group]: egress allowed by main.npg:16, ingress allowed by main.npg:16
+                also main.npg:451: this rule allows it
                 help: remove or narrow the rule at main.npg:16
         "#]],
     );
@@ -209,6 +211,7 @@ fn only_counts_addresses_outside_the_listed_networks() {
         expect![[r#"
             main.npg:17:1 Error[NPG0401] assertion does not hold: 0.0.0.0-9.255.255.255[External] can reach `frontend` on TCP 443 too, not only `office`
                 at `assert only office can reach frontend`: 0.0.0.0-9.255.255.255[External] (and 4 more) → shop/frontend[Group]: ingress allowed by main.npg:15
+                also main.npg:413: this rule allows it
                 help: remove or narrow the rule at main.npg:15
         "#]],
     );
@@ -221,6 +224,7 @@ fn only_accepts_namespaces_as_sources() {
         expect![[r#"
             main.npg:17:1 Error[NPG0401] assertion does not hold: shop/frontend[Group] can reach `backend` on TCP 8080 too, not only namespace `data`
                 at `assert only data can reach backend`: shop/frontend[Group] → shop/backend[Group]: egress allowed by main.npg:12, ingress allowed by main.npg:12
+                also main.npg:284: this rule allows it
                 help: remove or narrow the rule at main.npg:12
         "#]],
     );
@@ -233,6 +237,7 @@ fn a_network_that_cannot_reach_is_checked_piece_by_piece() {
         expect![[r#"
             main.npg:16:1 Error[NPG0401] assertion does not hold: `world` can reach `frontend` on TCP 443
                 at `assert world cannot reach frontend:443`: 0.0.0.0-9.255.255.255[External] (and 3 more) → shop/frontend[Group]: ingress allowed by main.npg:15
+                also main.npg:413: this rule allows it
                 help: remove or narrow the rule at main.npg:15
         "#]],
     );

@@ -10,9 +10,11 @@ use super::cluster::{Cluster, NamespaceScope, Peer, Policy, PolicyRule, Workload
 use super::connections::{ConnectionSet, PROTOCOLS};
 use super::pairs::{self, Direction, DirectionVerdict, Endpoint as End, PairVerdict};
 use super::program::{ProgramCluster, group_namespaces};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::check::Locations;
+use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
     Assertion, AssertionKind, AssertionSource, Endpoint, Group, Model, Network, Placement, Port, PortSet, Protocol,
+    SourceLine,
 };
 
 /// At most this many offending pairs are named in one failure.
@@ -23,17 +25,30 @@ const PAIRS_NAMED: usize = 3;
 /// representatives), networks for their addresses, namespaces for every workload in
 /// them. Pass [`super::program::cluster_with_workloads`] to check real workloads.
 pub fn evaluate_assertions(model: &Model, assertions: &[Assertion], cluster: &Cluster) -> Vec<Diagnostic> {
-    let checker = Checker { model, cluster, names: None };
+    let checker = Checker { model, cluster, names: None, locations: None };
     assertions.iter().filter_map(|assertion| checker.check(assertion)).collect()
 }
 
-/// [`evaluate_assertions`] on the program's own cluster, whose named ports print by name.
+/// [`evaluate_assertions`], with a secondary label at each rule that lets
+/// forbidden traffic through (`locations` from [`crate::check::locations`]).
+pub fn evaluate_assertions_at(
+    model: &Model,
+    assertions: &[Assertion],
+    cluster: &Cluster,
+    locations: &Locations,
+) -> Vec<Diagnostic> {
+    let checker = Checker { model, cluster, names: None, locations: Some(locations) };
+    assertions.iter().filter_map(|assertion| checker.check(assertion)).collect()
+}
+
+/// [`evaluate_assertions_at`] on the program's own cluster, whose named ports print by name.
 pub fn evaluate_program_assertions(
     model: &Model,
     assertions: &[Assertion],
     program: &ProgramCluster,
+    locations: &Locations,
 ) -> Vec<Diagnostic> {
-    let checker = Checker { model, cluster: &program.cluster, names: Some(program) };
+    let checker = Checker { model, cluster: &program.cluster, names: Some(program), locations: Some(locations) };
     assertions.iter().filter_map(|assertion| checker.check(assertion)).collect()
 }
 
@@ -42,6 +57,8 @@ struct Checker<'a> {
     cluster: &'a Cluster,
     /// Where named ports' numbers come from, to print them by name.
     names: Option<&'a ProgramCluster>,
+    /// Where the model's rules are written, to point at them.
+    locations: Option<&'a Locations>,
 }
 
 /// One end of a checked connection and how to print it.
@@ -276,7 +293,13 @@ impl Checker<'_> {
         let mut diagnostic = Diagnostic::new(Code::AssertionFailed, assertion.location.clone(), message)
             .with_label(with_more(told.join("; "), reasons.len()));
         if !lines.is_empty() {
-            diagnostic = diagnostic.with_help(format!("remove or narrow the rule at {}", lines.join(", ")));
+            let written: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            diagnostic = diagnostic.with_help(format!("remove or narrow the rule at {}", written.join(", ")));
+        }
+        for line in &lines {
+            if let Some(location) = self.rule_location(line, assertion.target) {
+                diagnostic = diagnostic.with_secondary(location, "this rule allows it");
+            }
         }
         diagnostic
     }
@@ -305,9 +328,9 @@ impl Checker<'_> {
     }
 
     /// The npg lines behind the rules that admit the first offence.
-    fn admitting_lines(&self, offence: Option<&Offence>) -> Vec<String> {
-        let Some(offence) = offence else { return Vec::new() };
-        let mut lines: BTreeSet<String> = BTreeSet::new();
+    fn admitting_lines(&self, offence: Option<&Offence>) -> BTreeSet<SourceLine> {
+        let Some(offence) = offence else { return BTreeSet::new() };
+        let mut lines: BTreeSet<SourceLine> = BTreeSet::new();
         let verdicts = [(&offence.verdict.egress, Direction::Egress), (&offence.verdict.ingress, Direction::Ingress)];
         for (verdict, direction) in verdicts {
             let Some(verdict) = verdict else { continue };
@@ -316,10 +339,23 @@ impl Checker<'_> {
                     continue;
                 }
                 let rule = self.rule_of(admitted.policy, admitted.rule, direction);
-                lines.extend(rule.into_iter().flat_map(|rule| rule.origins.iter().map(ToString::to_string)));
+                lines.extend(rule.into_iter().flat_map(|rule| rule.origins.iter().cloned()));
             }
         }
-        lines.into_iter().collect()
+        lines
+    }
+
+    /// Where the rule target written on `line` is: the one aiming at `target` if
+    /// the line has it, else the line's first.
+    fn rule_location(&self, line: &SourceLine, target: Endpoint) -> Option<Location> {
+        let locations = self.locations?;
+        let on_line: Vec<(&crate::model::Rule, &Location)> =
+            self.model.rules.iter().zip(&locations.rules).filter(|(rule, _)| rule.origin == *line).collect();
+        on_line
+            .iter()
+            .find(|(rule, _)| rule.target == target)
+            .or_else(|| on_line.first())
+            .map(|(_, location)| (*location).clone())
     }
 
     /// Each rule admitting some of `ports`: its npg lines, or for a policy read

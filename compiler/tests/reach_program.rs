@@ -575,3 +575,17 @@ fn a_rule_to_every_port_implies_rules_to_some() {
         "#]],
     );
 }
+
+#[test]
+fn a_failed_can_reach_from_many_pods_tells_one_and_counts_the_rest() {
+    check(
+        &format!(
+            "{SHOP}group agent in any = app=agent\ngroup agent may reach kube-dns\nassert agent can reach backend:8080\n"
+        ),
+        expect![[r#"
+            main.npg:18:1 Error[NPG0401] assertion does not hold: `agent` cannot reach `backend` on TCP 8080
+                at `assert agent can reach backend:8080`: egress of data/agent[Group] is isolated (by data/npg-default-deny, main.npg:6) and no rule allows TCP 8080 to shop/backend[Group]; ingress of shop/backend[Group] is isolated (by shop/npg-default-deny, main.npg:2) and no rule allows TCP 8080 from data/agent[Group] (2 more not shown)
+                help: to allow it, add `group agent may reach backend:8080`
+        "#]],
+    );
+}

@@ -113,7 +113,7 @@ impl Checker<'_> {
         );
         let label = self.denial(first);
         let mut diagnostic = Diagnostic::new(Code::AssertionFailed, assertion.location.clone(), message)
-            .with_label(with_more(label, offences.len()));
+            .with_label(with_more(label, offences.len(), 1));
         if let Some(line) = self.suggested_rule(source, assertion, first) {
             diagnostic = diagnostic.with_help(format!("to allow it, add `{line}`"));
         }
@@ -291,7 +291,7 @@ impl Checker<'_> {
             .collect();
         let lines = self.admitting_lines(offences.first());
         let mut diagnostic = Diagnostic::new(Code::AssertionFailed, assertion.location.clone(), message)
-            .with_label(with_more(told.join("; "), reasons.len()));
+            .with_label(with_more(told.join("; "), reasons.len(), told.len()));
         if !lines.is_empty() {
             let written: Vec<String> = lines.iter().map(ToString::to_string).collect();
             diagnostic = diagnostic.with_help(format!("remove or narrow the rule at {}", written.join(", ")));
@@ -615,16 +615,15 @@ fn direction_word(direction: Direction) -> &'static str {
     }
 }
 
-/// Adds how many more offending connections there are.
-fn with_more(text: String, offences: usize) -> String {
-    let more = offences.saturating_sub(PAIRS_NAMED);
-    if offences > 1 && more > 0 {
-        let mut text = text;
-        let _ = write!(text, " (and {more} more)");
-        text
-    } else {
-        text
+/// Says how many of `total` were left out when `shown` are told.
+fn with_more(text: String, total: usize, shown: usize) -> String {
+    let more = total.saturating_sub(shown);
+    if more == 0 {
+        return text;
     }
+    let mut text = text;
+    let _ = write!(text, " ({more} more not shown)");
+    text
 }
 
 /// Ports as npg writes them after a target: `:5432`, `:53/udp`, `:{80, 443}`,

@@ -20,10 +20,6 @@ mod common;
 const GENERATED_FIXTURES: &[(Code, &str)] =
     &[(Code::InvalidUtf8, "NPG0001-invalid-utf8"), (Code::FileTooLarge, "NPG0002-file-too-large")];
 
-/// Codes that only the connectivity engine reports. They get fixtures when the
-/// engine lands; until then they must stay in this list.
-const RESERVED_FOR_ENGINE: &[Code] = &[Code::AssertionFailed, Code::ImpliedRule, Code::OverlappingGroups];
-
 /// The examples the repository ships; each is a folder of `examples/`.
 const EXAMPLES: &[&str] = &["pci", "platform", "webshop"];
 
@@ -172,13 +168,12 @@ fn every_golden_rendering_has_its_fixture() {
 }
 
 #[test]
-fn every_code_has_a_fixture_unless_listed_as_an_exception() {
+fn every_code_has_a_fixture_or_a_generated_one() {
     let covered: BTreeSet<Code> = fixture_stems().iter().filter_map(|stem| fixture_code(stem)).collect();
     let generated: BTreeSet<Code> = GENERATED_FIXTURES.iter().map(|(code, _)| *code).collect();
-    let reserved: BTreeSet<Code> = RESERVED_FOR_ENGINE.iter().copied().collect();
     let mut problems = Vec::new();
     for &code in Code::ALL {
-        let exception = generated.contains(&code) || reserved.contains(&code);
+        let exception = generated.contains(&code);
         if !covered.contains(&code) && !exception {
             problems.push(format!("{code} ({code:?}) has no fixture in tests/fixtures/diagnostics"));
         }

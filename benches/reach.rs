@@ -9,13 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace as KubeNamespace, Pod, PodSpec};
-use k8s_openapi::api::networking::v1::NetworkPolicy;
-use npg_compiler::model::Protocol;
-use npg_compiler::reach::kubernetes::{DEFAULT_NAMESPACE, policy_from_kubernetes};
-use npg_compiler::reach::{Cluster, Connectivity, ContainerPort, HostNetwork, Namespace, Workload, connlist};
-use serde::Deserialize as _;
+use npg_compiler::reach::manifests::{ManifestFile, read_manifests};
+use npg_compiler::reach::{Cluster, Connectivity, connlist};
 
 #[path = "support/cluster.rs"]
 mod cluster;
@@ -43,97 +38,21 @@ fn clusters_dir() -> PathBuf {
     from_executable.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target")).join("bench-clusters")
 }
 
-/// YAML text to a `Cluster`: every document deserialized by its kind into
-/// k8s-openapi types, workloads taken from their pod templates, policies checked
-/// by `policy_from_kubernetes`.
+/// YAML text to a `Cluster`, as `npg analyze` reads it.
 fn read(files: &[YamlFile]) -> Result<Cluster, String> {
-    let mut cluster = Cluster::default();
-    for file in files {
-        let source: Arc<str> = Arc::from(file.path.as_str());
-        for document in serde_yaml::Deserializer::from_str(&file.text) {
-            let value = serde_yaml::Value::deserialize(document).map_err(|error| format!("{}: {error}", file.path))?;
-            let kind = value.get("kind").and_then(serde_yaml::Value::as_str).unwrap_or_default().to_owned();
-            let invalid = |error: serde_yaml::Error| format!("{}: {kind}: {error}", file.path);
-            match kind.as_str() {
-                "Namespace" => {
-                    let namespace: KubeNamespace = serde_yaml::from_value(value).map_err(invalid)?;
-                    let name = namespace.metadata.name.unwrap_or_default();
-                    let mut labels = namespace.metadata.labels.unwrap_or_default();
-                    labels.insert("kubernetes.io/metadata.name".to_owned(), name.clone());
-                    cluster.namespaces.push(Namespace { name, labels });
-                }
-                "Deployment" => {
-                    let object: Deployment = serde_yaml::from_value(value).map_err(invalid)?;
-                    let template = object.spec.map(|spec| spec.template).unwrap_or_default();
-                    cluster.workloads.push(workload(object.metadata, &kind, template.metadata, template.spec, &source));
-                }
-                "StatefulSet" => {
-                    let object: StatefulSet = serde_yaml::from_value(value).map_err(invalid)?;
-                    let template = object.spec.map(|spec| spec.template).unwrap_or_default();
-                    cluster.workloads.push(workload(object.metadata, &kind, template.metadata, template.spec, &source));
-                }
-                "DaemonSet" => {
-                    let object: DaemonSet = serde_yaml::from_value(value).map_err(invalid)?;
-                    let template = object.spec.map(|spec| spec.template).unwrap_or_default();
-                    cluster.workloads.push(workload(object.metadata, &kind, template.metadata, template.spec, &source));
-                }
-                "Pod" => {
-                    let object: Pod = serde_yaml::from_value(value).map_err(invalid)?;
-                    let metadata = Some(object.metadata.clone());
-                    cluster.workloads.push(workload(object.metadata, &kind, metadata, object.spec, &source));
-                }
-                "NetworkPolicy" => {
-                    let object: NetworkPolicy = serde_yaml::from_value(value).map_err(invalid)?;
-                    let policy = policy_from_kubernetes(&object, source.clone()).map_err(|problems| {
-                        let problems: Vec<String> =
-                            problems.iter().map(|problem| format!("{}: {}", problem.path, problem.message)).collect();
-                        format!("{}: {:?}: {}", file.path, object.metadata.name, problems.join("; "))
-                    })?;
-                    cluster.policies.push(policy);
-                }
-                _ => {}
-            }
-        }
-    }
-    cluster.namespaces.sort_by(|first, second| first.name.cmp(&second.name));
-    cluster.workloads.sort_by(|first, second| {
-        (&first.namespace, &first.name, &first.kind).cmp(&(&second.namespace, &second.name, &second.kind))
-    });
-    cluster.policies.sort_by(|first, second| (&first.namespace, &first.name).cmp(&(&second.namespace, &second.name)));
-    Ok(cluster)
-}
-
-fn workload(
-    object: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    kind: &str,
-    template: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
-    spec: Option<PodSpec>,
-    source: &Arc<str>,
-) -> Workload {
-    let spec = spec.unwrap_or_default();
-    let ports = spec
-        .containers
-        .iter()
-        .flat_map(|container| container.ports.iter().flatten())
-        .filter_map(|port| {
-            let protocol = match port.protocol.as_deref() {
-                Some("UDP") => Protocol::Udp,
-                Some("SCTP") => Protocol::Sctp,
-                _ => Protocol::Tcp,
-            };
-            let number = u16::try_from(port.container_port).ok()?;
-            Some(ContainerPort { name: port.name.clone(), port: number, protocol })
-        })
-        .collect();
-    Workload {
-        namespace: object.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
-        name: object.name.unwrap_or_default(),
-        kind: kind.to_owned(),
-        labels: template.and_then(|metadata| metadata.labels).unwrap_or_default(),
-        ports,
-        host_network: (spec.host_network == Some(true)).then_some(HostNetwork { host_ip: None }),
-        source: source.clone(),
-    }
+    let manifests: Vec<ManifestFile> =
+        files.iter().map(|file| ManifestFile { path: Arc::from(file.path.as_str()), text: &file.text }).collect();
+    read_manifests(&manifests).map(|manifests| manifests.cluster).map_err(|diagnostics| {
+        let errors: Vec<String> = diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
+            .take(5)
+            .map(|diagnostic| {
+                format!("{} {}: {}", diagnostic.code, diagnostic.primary.location.file, diagnostic.message)
+            })
+            .collect();
+        errors.join("\n")
+    })
 }
 
 /// A generated cluster ready to measure: its YAML files and what they read to.

@@ -124,7 +124,7 @@ def npg_connections(text):
 
 
 def nca_connections(text):
-    """`All connections` or `{protocols:TCP,UDP,dst_ports:53},{protocols:SCTP}`;
+    """`All connections` or `{protocols:TCP, UDP,dst_ports:53},{protocols:SCTP}`;
     protocols other than TCP, UDP and SCTP (which NetworkPolicies cannot name)
     are left out."""
     text = text.strip()
@@ -138,6 +138,7 @@ def nca_connections(text):
         fields = {}
         key = None
         for item in group.split(","):
+            item = item.strip()
             if ":" in item:
                 key, item = item.split(":", 1)
                 fields[key] = []

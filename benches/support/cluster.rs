@@ -32,6 +32,10 @@ pub struct Shape {
     pub address_blocks: usize,
     /// Percent of the policies that select nothing or allow nothing.
     pub empty_percent: usize,
+    /// Percent of the policies in rarer forms: rules without peers or without a
+    /// port number, SCTP, namespace selectors with expressions, named ports in
+    /// egress, a policy isolating egress with ingress rules only.
+    pub rare_percent: usize,
     /// StatefulSets, DaemonSets (one of them on the host network) and bare Pods
     /// besides Deployments, and IPv6 blocks besides IPv4 ones.
     pub every_kind: bool,
@@ -50,6 +54,7 @@ impl Shape {
             nodes: 40,
             address_blocks: 160,
             empty_percent: 25,
+            rare_percent: 0,
             every_kind: true,
         }
     }
@@ -66,6 +71,7 @@ impl Shape {
             nodes: 5,
             address_blocks: 30,
             empty_percent: 25,
+            rare_percent: 10,
             every_kind: true,
         }
     }
@@ -82,6 +88,7 @@ impl Shape {
             nodes: 10,
             address_blocks: 40,
             empty_percent: 25,
+            rare_percent: 10,
             every_kind: false,
         }
     }
@@ -1006,6 +1013,9 @@ impl Generator {
     }
 
     fn one_policy(&mut self, namespace: &GeneratedNamespace, index: usize) -> NetworkPolicy {
+        if self.shape.rare_percent > 0 && self.percent(self.shape.rare_percent) {
+            return self.rare_policy(namespace, index);
+        }
         let (selector, workload) = self.target(namespace);
         let draw = self.below(100);
         let empty = self.shape.empty_percent.saturating_sub(4);
@@ -1136,6 +1146,90 @@ impl Generator {
             rules.push(NetworkPolicyEgressRule { to: Some(vec![same_namespace]), ports: None });
         }
         self.policy(namespace, &format!("egress-{index}"), selector, None, Some(rules))
+    }
+}
+
+impl Generator {
+    /// A policy in one of the rarer forms Kubernetes allows, so that comparisons
+    /// with other analyzers cover them too.
+    fn rare_policy(&mut self, namespace: &GeneratedNamespace, index: usize) -> NetworkPolicy {
+        let (selector, workload) = self.target(namespace);
+        let protocol_only =
+            |protocol: &str| NetworkPolicyPort { protocol: Some(protocol.to_owned()), ..Default::default() };
+        let number = |port: i32| NetworkPolicyPort { port: Some(IntOrString::Int(port)), ..Default::default() };
+        let named =
+            |name: &str| NetworkPolicyPort { port: Some(IntOrString::String(name.to_owned())), ..Default::default() };
+        let ingress = |from: Option<Vec<NetworkPolicyPeer>>, ports: Option<Vec<NetworkPolicyPort>>| {
+            Some(vec![NetworkPolicyIngressRule { from, ports }])
+        };
+        match self.below(7) {
+            0 => {
+                // From anywhere, on every UDP port.
+                let rules = ingress(None, Some(vec![protocol_only("UDP")]));
+                self.policy(namespace, &format!("udp-from-anywhere-{index}"), selector, rules, None)
+            }
+            1 => {
+                // From every namespace but development ones, on an SCTP range.
+                let namespaces = LabelSelector {
+                    match_labels: None,
+                    match_expressions: Some(vec![expression("env", "NotIn", &["dev"])]),
+                };
+                let peer = NetworkPolicyPeer { namespace_selector: Some(namespaces), ..NetworkPolicyPeer::default() };
+                let port = NetworkPolicyPort {
+                    port: Some(IntOrString::Int(9000)),
+                    end_port: Some(9010),
+                    protocol: Some("SCTP".to_owned()),
+                };
+                let rules = ingress(Some(vec![peer]), Some(vec![port]));
+                self.policy(namespace, &format!("sctp-from-non-dev-{index}"), selector, rules, None)
+            }
+            2 => {
+                // From platform pods (namespaces with a `purpose`, pods without a
+                // `version`), on every port.
+                let peer = NetworkPolicyPeer {
+                    namespace_selector: Some(LabelSelector {
+                        match_labels: None,
+                        match_expressions: Some(vec![expression("purpose", "Exists", &[])]),
+                    }),
+                    pod_selector: Some(LabelSelector {
+                        match_labels: None,
+                        match_expressions: Some(vec![expression("version", "DoesNotExist", &[])]),
+                    }),
+                    ip_block: None,
+                };
+                let rules = ingress(Some(vec![peer]), None);
+                self.policy(namespace, &format!("from-platform-{index}"), selector, rules, None)
+            }
+            3 => {
+                // Egress to pods of the namespace by port name: each destination
+                // resolves it against its own container ports.
+                let peer = NetworkPolicyPeer { pod_selector: Some(LabelSelector::default()), ..Default::default() };
+                let rules = vec![NetworkPolicyEgressRule {
+                    to: Some(vec![peer]),
+                    ports: Some(vec![named("http"), named("grpc"), named("metrics")]),
+                }];
+                self.policy(namespace, &format!("egress-by-name-{index}"), selector, None, Some(rules))
+            }
+            4 => {
+                // Egress anywhere on TCP 443 and every UDP port.
+                let rules =
+                    vec![NetworkPolicyEgressRule { to: None, ports: Some(vec![number(443), protocol_only("UDP")]) }];
+                self.policy(namespace, &format!("egress-anywhere-{index}"), selector, None, Some(rules))
+            }
+            5 => {
+                // Isolates egress without allowing any: ingress rules only.
+                let port = self.port(namespace, workload);
+                let rules = ingress(Some(vec![self.block()]), Some(vec![port]));
+                self.policy(namespace, &format!("no-egress-{index}"), selector, rules, Some(Vec::new()))
+            }
+            _ => {
+                // Two rules, the second from anywhere on every port.
+                let port = self.port(namespace, workload);
+                let first = NetworkPolicyIngressRule { from: Some(vec![self.block()]), ports: Some(vec![port]) };
+                let second = NetworkPolicyIngressRule { from: None, ports: None };
+                self.policy(namespace, &format!("open-{index}"), selector, Some(vec![first, second]), None)
+            }
+        }
     }
 }
 

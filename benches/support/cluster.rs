@@ -655,7 +655,7 @@ impl Generator {
     }
 
     /// kube-system (DNS, kube-proxy on the host network, metrics-server),
-    /// monitoring (Prometheus, node exporter, Grafana), logging (one agent per
+    /// monitoring (Prometheus, node exporter, Grafana), logging (one log shipper per
     /// node) and ingress-nginx. Without every kind: Deployments only.
     fn system_namespaces(&mut self) -> Vec<GeneratedNamespace> {
         let every = self.shape.every_kind;

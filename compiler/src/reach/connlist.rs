@@ -21,7 +21,10 @@ pub struct ConnectionLine<'a> {
 /// never paired with itself, nor a piece with a piece.
 pub fn lines<'a>(cluster: &Cluster, connectivity: &'a Connectivity) -> Vec<ConnectionLine<'a>> {
     let names: Vec<String> = cluster.workloads.iter().map(|workload| workload.display_name()).collect();
-    let external = |piece: &super::addresses::AddressRange| format!("{piece}[External]");
+    let external = |pieces: &[super::addresses::AddressRange]| -> Vec<String> {
+        pieces.iter().map(|piece| format!("{piece}[External]")).collect()
+    };
+    let (sources, destinations) = (external(connectivity.source_pieces()), external(connectivity.destination_pieces()));
     let mut lines = Vec::new();
     let mut push = |source: &str, destination: &str, connections: &'a ConnectionSet| {
         if !connections.is_empty() && source != destination {
@@ -32,24 +35,23 @@ pub fn lines<'a>(cluster: &Cluster, connectivity: &'a Connectivity) -> Vec<Conne
         for (to, destination) in names.iter().enumerate() {
             push(source, destination, connectivity.between(from, to));
         }
-        for (piece, range) in connectivity.destination_pieces().iter().enumerate() {
-            push(source, &external(range), connectivity.to_piece(from, piece));
+        for (piece, destination) in destinations.iter().enumerate() {
+            push(source, destination, connectivity.to_piece(from, piece));
         }
     }
-    for (piece, range) in connectivity.source_pieces().iter().enumerate() {
-        let source = external(range);
+    for (piece, source) in sources.iter().enumerate() {
         for (to, destination) in names.iter().enumerate() {
-            push(&source, destination, connectivity.from_piece(piece, to));
+            push(source, destination, connectivity.from_piece(piece, to));
         }
     }
-    lines.sort();
+    lines.sort_unstable();
     lines.dedup_by(|later, earlier| later.source == earlier.source && later.destination == earlier.destination);
     lines
 }
 
 /// The text form: `src => dst : conns`, one line each, every line ending in `\n`.
 pub fn to_text(lines: &[ConnectionLine]) -> String {
-    let mut text = String::new();
+    let mut text = String::with_capacity(lines.len() * 96);
     for line in lines {
         // Writing to a String cannot fail.
         let _ = writeln!(text, "{} => {} : {}", line.source, line.destination, line.connections);

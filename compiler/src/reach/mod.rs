@@ -7,7 +7,11 @@ pub mod analysis;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;
+pub mod diff;
+pub mod explain;
 pub mod pairs;
+pub mod paths;
+pub mod subjects;
 
 pub use addresses::{AddressRange, AddressSet};
 pub use analysis::Connectivity;

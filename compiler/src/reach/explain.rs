@@ -1,0 +1,771 @@
+//! Why a connection is allowed or denied: for each pair of endpoints behind two
+//! names, the policies that isolate each end, the rules that admit the other end
+//! (with the npg line or YAML rule they come from), and, when denied, a rule that would allow it.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use ipnet::{IpNet, Ipv4Subnets, Ipv6Subnets};
+
+use super::addresses::AddressRange;
+use super::analysis::address_pieces;
+use super::cluster::{Cluster, Workload};
+use super::connections::ConnectionSet;
+use super::pairs::{self, Direction, DirectionVerdict, Endpoint};
+use super::subjects::{Subject, SubjectKind};
+use crate::model::{Protocol, SourceLine};
+
+/// One port of one protocol, as `explain SRC DST:PORT/PROTO` asks about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AskedPort {
+    pub protocol: Protocol,
+    pub port: u16,
+}
+
+impl std::fmt::Display for AskedPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.protocol.as_kubernetes(), self.port)
+    }
+}
+
+/// Splits `DST[:PORT[/PROTO]]` into the name and the port asked about. The protocol
+/// defaults to TCP. An IPv6 address with a port is written in brackets:
+/// `[2001:db8::1]:443`. A name that is an address or CIDR on its own has no port.
+pub fn split_target(text: &str) -> Result<(String, Option<AskedPort>), String> {
+    if let Some(rest) = text.strip_prefix('[')
+        && let Some((address, port)) = rest.split_once("]:")
+    {
+        return Ok((address.to_owned(), Some(parse_port(port)?)));
+    }
+    if text.parse::<IpAddr>().is_ok() || text.parse::<IpNet>().is_ok() {
+        return Ok((text.to_owned(), None));
+    }
+    match text.rsplit_once(':') {
+        Some((name, port)) => Ok((name.to_owned(), Some(parse_port(port)?))),
+        None => Ok((text.to_owned(), None)),
+    }
+}
+
+/// `8080`, `53/udp`, `7070/SCTP`.
+fn parse_port(text: &str) -> Result<AskedPort, String> {
+    let (number, protocol) = match text.split_once('/') {
+        Some((number, protocol)) => (number, protocol),
+        None => (text, "tcp"),
+    };
+    let protocol = match protocol.to_ascii_lowercase().as_str() {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "sctp" => Protocol::Sctp,
+        _ => return Err(format!("`{protocol}` is not a protocol (tcp, udp or sctp)")),
+    };
+    match number.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(AskedPort { protocol, port }),
+        _ => Err(format!("`{number}` is not a port number (1-65535)")),
+    }
+}
+
+/// The answer to "may SOURCE reach DESTINATION (on this port)?" and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub source: String,
+    pub destination: String,
+    pub asked: Option<AskedPort>,
+    /// One entry per pair of endpoints behind the two names.
+    pub pairs: Vec<PairExplanation>,
+}
+
+/// Whether the connection is allowed, over every pair of endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Allowed,
+    Denied,
+    /// Allowed for some pairs of endpoints, denied for others.
+    Partly,
+}
+
+/// One source endpoint and one destination endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairExplanation {
+    pub source: String,
+    pub destination: String,
+    /// What passes both ends.
+    pub connections: ConnectionSet,
+    /// The asked port passes, or (nothing asked) some connection does.
+    pub allowed: bool,
+    pub egress: Side,
+    pub ingress: Side,
+    /// When denied: what to add so that it is allowed.
+    pub fix: Option<String>,
+}
+
+/// What one end's policies say in one direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// An address outside the cluster: no policy governs it.
+    Outside,
+    /// A host-network workload: policies never select it.
+    HostNetwork,
+    /// No policy selects this end for this direction: everything passes.
+    Open,
+    /// Policies isolate this end; only what their rules admit passes.
+    Isolated {
+        policies: Vec<PolicyReference>,
+        /// The rules that admit the other end (those that admit the asked port, when asked).
+        admitting: Vec<RuleReference>,
+        /// Rules that admit the other end on other ports only.
+        other_ports: Vec<RuleReference>,
+        /// This side lets the asked connection (or any connection) through.
+        passes: bool,
+    },
+}
+
+/// A policy, by name and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyReference {
+    pub name: String,
+    pub source: Arc<str>,
+}
+
+/// One `ingress` or `egress` entry of a policy and what it admits here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleReference {
+    pub policy: PolicyReference,
+    /// `spec.ingress[2]`.
+    pub path: String,
+    /// The npg lines the entry enforces (empty for YAML).
+    pub origins: Vec<SourceLine>,
+    pub connections: ConnectionSet,
+}
+
+impl Explanation {
+    pub fn answer(&self) -> Answer {
+        let allowed = self.pairs.iter().filter(|pair| pair.allowed).count();
+        if allowed == self.pairs.len() && allowed > 0 {
+            Answer::Allowed
+        } else if allowed == 0 {
+            Answer::Denied
+        } else {
+            Answer::Partly
+        }
+    }
+}
+
+/// How to word a fix: as an npg rule (the policies come from an npg program) or as
+/// YAML to add to a NetworkPolicy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixStyle {
+    Npg,
+    Yaml,
+}
+
+/// Explains every pair of `source` and `destination` endpoints. Address subjects are
+/// cut along the pieces the policies' ipBlocks tell apart, so each piece gets one answer.
+pub fn explain(
+    cluster: &Cluster,
+    source: &Subject,
+    destination: &Subject,
+    asked: Option<AskedPort>,
+    style: FixStyle,
+) -> Explanation {
+    let (source_pieces, destination_pieces) = address_pieces(cluster);
+    let sources = split_addresses(&source.endpoints, &source_pieces);
+    let destinations = split_addresses(&destination.endpoints, &destination_pieces);
+    let mut pairs = Vec::new();
+    for from in &sources {
+        for to in &destinations {
+            if matches!((from, to), (Endpoint::Addresses(_), Endpoint::Addresses(_))) {
+                continue;
+            }
+            pairs.push(explain_pair(cluster, *from, *to, asked, &Fixer { source, destination, asked, style }));
+        }
+    }
+    Explanation { source: source.name.clone(), destination: destination.name.clone(), asked, pairs }
+}
+
+/// Address endpoints cut along `pieces` (workloads pass through).
+fn split_addresses(endpoints: &[Endpoint], pieces: &[AddressRange]) -> Vec<Endpoint> {
+    let mut split = Vec::new();
+    for endpoint in endpoints {
+        match endpoint {
+            Endpoint::Workload(_) => split.push(*endpoint),
+            Endpoint::Addresses(range) => {
+                let before = split.len();
+                split.extend(pieces.iter().filter_map(|piece| overlap(*piece, *range)).map(Endpoint::Addresses));
+                if split.len() == before {
+                    split.push(*endpoint);
+                }
+            }
+        }
+    }
+    split
+}
+
+fn overlap(a: AddressRange, b: AddressRange) -> Option<AddressRange> {
+    match (a, b) {
+        (AddressRange::V4(a1, a2), AddressRange::V4(b1, b2)) => {
+            (a1.max(b1) <= a2.min(b2)).then(|| AddressRange::V4(a1.max(b1), a2.min(b2)))
+        }
+        (AddressRange::V6(a1, a2), AddressRange::V6(b1, b2)) => {
+            (a1.max(b1) <= a2.min(b2)).then(|| AddressRange::V6(a1.max(b1), a2.min(b2)))
+        }
+        _ => None,
+    }
+}
+
+fn explain_pair(
+    cluster: &Cluster,
+    source: Endpoint,
+    destination: Endpoint,
+    asked: Option<AskedPort>,
+    fixer: &Fixer<'_>,
+) -> PairExplanation {
+    let verdict = pairs::evaluate(cluster, source, destination);
+    let wanted = |connections: &ConnectionSet| match asked {
+        Some(asked) => connections.contains(asked.protocol, asked.port),
+        None => !connections.is_empty(),
+    };
+    let allowed = wanted(&verdict.allowed);
+    let egress = side(cluster, source, verdict.egress.as_ref(), Direction::Egress, &wanted);
+    let ingress = side(cluster, destination, verdict.ingress.as_ref(), Direction::Ingress, &wanted);
+    let fix = (!allowed).then(|| fixer.fix(cluster, source, destination, &egress, &ingress)).flatten();
+    PairExplanation {
+        source: endpoint_name(cluster, source),
+        destination: endpoint_name(cluster, destination),
+        connections: verdict.allowed,
+        allowed,
+        egress,
+        ingress,
+        fix,
+    }
+}
+
+fn side(
+    cluster: &Cluster,
+    endpoint: Endpoint,
+    verdict: Option<&DirectionVerdict>,
+    direction: Direction,
+    wanted: &impl Fn(&ConnectionSet) -> bool,
+) -> Side {
+    let Some(verdict) = verdict else {
+        return match endpoint {
+            Endpoint::Addresses(_) => Side::Outside,
+            Endpoint::Workload(_) => Side::HostNetwork,
+        };
+    };
+    if verdict.isolating.is_empty() {
+        return Side::Open;
+    }
+    let policies = verdict.isolating.iter().filter_map(|index| policy_reference(cluster, *index)).collect();
+    let (mut admitting, mut other_ports) = (Vec::new(), Vec::new());
+    for rule in &verdict.admitting {
+        let Some(policy) = cluster.policies.get(rule.policy) else { continue };
+        let rules = match direction {
+            Direction::Egress => &policy.egress,
+            Direction::Ingress => &policy.ingress,
+        };
+        let origins = rules.as_ref().and_then(|rules| rules.get(rule.rule)).map(|r| r.origins.clone()).unwrap_or_default();
+        let spec = match direction {
+            Direction::Egress => "egress",
+            Direction::Ingress => "ingress",
+        };
+        let reference = RuleReference {
+            policy: PolicyReference { name: policy.display_name(), source: policy.source.clone() },
+            path: format!("spec.{spec}[{}]", rule.rule),
+            origins,
+            connections: rule.connections.clone(),
+        };
+        if wanted(&rule.connections) { admitting.push(reference) } else { other_ports.push(reference) }
+    }
+    Side::Isolated { policies, admitting, other_ports, passes: wanted(&verdict.allowed) }
+}
+
+fn policy_reference(cluster: &Cluster, index: usize) -> Option<PolicyReference> {
+    let policy = cluster.policies.get(index)?;
+    Some(PolicyReference { name: policy.display_name(), source: policy.source.clone() })
+}
+
+/// `ns/name[Kind]` for a workload, `first-last` for addresses.
+pub fn endpoint_name(cluster: &Cluster, endpoint: Endpoint) -> String {
+    match endpoint {
+        Endpoint::Workload(index) => {
+            cluster.workloads.get(index).map_or_else(|| format!("workload #{index}"), Workload::display_name)
+        }
+        Endpoint::Addresses(range) => range.to_string(),
+    }
+}
+
+impl Side {
+    fn passes(&self) -> bool {
+        match self {
+            Side::Outside | Side::HostNetwork | Side::Open => true,
+            Side::Isolated { passes, .. } => *passes,
+        }
+    }
+}
+
+/// Words a rule that would allow a denied connection.
+struct Fixer<'a> {
+    source: &'a Subject,
+    destination: &'a Subject,
+    asked: Option<AskedPort>,
+    style: FixStyle,
+}
+
+impl Fixer<'_> {
+    fn fix(&self, cluster: &Cluster, source: Endpoint, destination: Endpoint, egress: &Side, ingress: &Side) -> Option<String> {
+        if egress.passes() && ingress.passes() {
+            // Both halves pass on their own but not together: nothing to add on one side.
+            return None;
+        }
+        if self.style == FixStyle::Npg
+            && let Some(line) = self.npg_rule(source, destination)
+        {
+            return Some(line);
+        }
+        let mut fix = String::new();
+        if let Side::Isolated { policies, passes: false, .. } = egress
+            && let Some(policy) = policy_to_extend(cluster, policies, Direction::Egress)
+        {
+            let peer = yaml_peer(cluster, destination, policy_namespace(&policy.name));
+            let _ = write!(fix, "add to spec.egress of {} ({}):\n{}", policy.name, policy.source, self.yaml_rule("to", &peer));
+        }
+        if let Side::Isolated { policies, passes: false, .. } = ingress
+            && let Some(policy) = policy_to_extend(cluster, policies, Direction::Ingress)
+        {
+            let peer = yaml_peer(cluster, source, policy_namespace(&policy.name));
+            let _ = write!(fix, "add to spec.ingress of {} ({}):\n{}", policy.name, policy.source, self.yaml_rule("from", &peer));
+        }
+        (!fix.is_empty()).then_some(fix)
+    }
+
+    /// `group frontend may reach backend:8080`, with a `network` line first when an
+    /// end is an address. `None` when an end is a workload rather than a group.
+    fn npg_rule(&self, source: Endpoint, destination: Endpoint) -> Option<String> {
+        let port = match self.asked {
+            None => String::new(),
+            Some(AskedPort { protocol: Protocol::Tcp, port }) => format!(":{port}"),
+            Some(AskedPort { protocol: Protocol::Udp, port }) => format!(":{port}/udp"),
+            Some(AskedPort { protocol: Protocol::Sctp, port }) => format!(":{port}/sctp"),
+        };
+        let mut networks = String::new();
+        let mut name = |subject: &Subject, endpoint: Endpoint| match (&subject.kind, endpoint) {
+            (SubjectKind::Group { name }, _) => Some(name.clone()),
+            (SubjectKind::Addresses, Endpoint::Addresses(range)) => {
+                let network = network_name(range);
+                let blocks: Vec<String> = cidrs(range).iter().map(ToString::to_string).collect();
+                let _ = writeln!(networks, "network {network} = {}", blocks.join(", "));
+                Some(network)
+            }
+            _ => None,
+        };
+        let from = name(self.source, source)?;
+        let to = name(self.destination, destination)?;
+        let keyword = if matches!(source, Endpoint::Addresses(_)) { "network" } else { "group" };
+        Some(format!("{networks}{keyword} {from} may reach {to}{port}"))
+    }
+
+    fn yaml_rule(&self, key: &str, peer: &str) -> String {
+        let mut rule = format!("  - {key}:\n{peer}");
+        if let Some(asked) = self.asked {
+            let _ = write!(rule, "    ports:\n      - protocol: {}\n        port: {}\n", asked.protocol.as_kubernetes(), asked.port);
+        }
+        rule
+    }
+}
+
+/// The isolating policy a YAML fix goes into: one written for this workload (a
+/// non-empty pod selector) that already has rules in this direction, if any.
+fn policy_to_extend<'p>(cluster: &Cluster, policies: &'p [PolicyReference], direction: Direction) -> Option<&'p PolicyReference> {
+    let score = |reference: &PolicyReference| {
+        let Some(policy) = cluster.policies.iter().find(|policy| policy.display_name() == reference.name) else {
+            return (false, false);
+        };
+        let rules = match direction {
+            Direction::Egress => &policy.egress,
+            Direction::Ingress => &policy.ingress,
+        };
+        (!policy.pod_selector.selects_everything(), rules.as_ref().is_some_and(|rules| !rules.is_empty()))
+    };
+    let best = policies.iter().map(score).max()?;
+    policies.iter().find(|reference| score(reference) == best)
+}
+
+fn policy_namespace(name: &str) -> &str {
+    name.split_once('/').map_or(name, |(namespace, _)| namespace)
+}
+
+/// A `from`/`to` entry matching `endpoint`, seen from a policy in `namespace`.
+fn yaml_peer(cluster: &Cluster, endpoint: Endpoint, namespace: &str) -> String {
+    match endpoint {
+        Endpoint::Addresses(range) => {
+            cidrs(range).iter().map(|cidr| format!("      - ipBlock:\n          cidr: {cidr}\n")).collect()
+        }
+        Endpoint::Workload(index) => {
+            let Some(workload) = cluster.workloads.get(index) else { return String::new() };
+            if let Some(host_ip) = workload.host_network.as_ref().and_then(|host| host.host_ip) {
+                let cidr = IpNet::from(host_ip);
+                return format!("      - ipBlock:\n          cidr: {cidr}\n");
+            }
+            let mut peer = String::new();
+            let mut first = "      - ";
+            if workload.namespace != namespace {
+                let _ = write!(
+                    peer,
+                    "{first}namespaceSelector:\n          matchLabels:\n            kubernetes.io/metadata.name: {}\n",
+                    workload.namespace
+                );
+                first = "        ";
+            }
+            if workload.labels.is_empty() {
+                let _ = writeln!(peer, "{first}podSelector: {{}}");
+            } else {
+                let _ = write!(peer, "{first}podSelector:\n          matchLabels:\n");
+                for (key, value) in &workload.labels {
+                    let _ = writeln!(peer, "            {key}: {value}");
+                }
+            }
+            peer
+        }
+    }
+}
+
+/// The CIDR blocks that make up `range` exactly.
+fn cidrs(range: AddressRange) -> Vec<IpNet> {
+    match range {
+        AddressRange::V4(first, last) => {
+            Ipv4Subnets::new(Ipv4Addr::from_bits(first), Ipv4Addr::from_bits(last), 0).map(IpNet::V4).collect()
+        }
+        AddressRange::V6(first, last) => {
+            Ipv6Subnets::new(Ipv6Addr::from_bits(first), Ipv6Addr::from_bits(last), 0).map(IpNet::V6).collect()
+        }
+    }
+}
+
+/// A name for a `network` declaration: `net-203-0-113-0-24`.
+fn network_name(range: AddressRange) -> String {
+    let blocks = cidrs(range);
+    let text = match blocks.as_slice() {
+        [only] => only.to_string(),
+        _ => range.first().to_string(),
+    };
+    let mut name = String::from("net-");
+    for character in text.chars() {
+        name.push(if character.is_ascii_alphanumeric() { character } else { '-' });
+    }
+    let trimmed = name.trim_end_matches('-').chars().take(63).collect::<String>();
+    trimmed.trim_end_matches('-').to_owned()
+}
+
+/// Renders an explanation for people. `line_text` gives the text of an npg source
+/// line when it is known, to quote it beside its `file:line`.
+pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Option<String>) -> String {
+    let mut text = String::new();
+    let asked = explanation.asked.map(|asked| format!(" on {asked}")).unwrap_or_default();
+    let answer = match explanation.answer() {
+        Answer::Allowed => "ALLOWED",
+        Answer::Denied => "DENIED",
+        Answer::Partly => "PARTLY ALLOWED",
+    };
+    let _ = writeln!(text, "{} => {}{asked}: {answer}", explanation.source, explanation.destination);
+    if explanation.pairs.len() > 1 {
+        let allowed = explanation.pairs.iter().filter(|pair| pair.allowed).count();
+        let _ = writeln!(text, "  {allowed} of {} pairs of endpoints allowed", explanation.pairs.len());
+    }
+    if explanation.pairs.is_empty() {
+        let _ = writeln!(text, "  no pair of endpoints to explain: connections between two addresses outside the cluster are not policed");
+    }
+    for pair in &explanation.pairs {
+        let verdict = if pair.allowed { "ALLOWED" } else { "DENIED" };
+        let _ = writeln!(text, "\n{} => {}{asked}: {verdict}", pair.source, pair.destination);
+        let _ = writeln!(text, "  allowed connections: {}", pair.connections);
+        write_side(&mut text, "egress from", &pair.source, &pair.egress, line_text);
+        write_side(&mut text, "ingress to", &pair.destination, &pair.ingress, line_text);
+        if !pair.allowed {
+            let denied_by: Vec<String> = [("egress from", &pair.source, &pair.egress), ("ingress to", &pair.destination, &pair.ingress)]
+                .into_iter()
+                .filter(|(_, _, side)| !side.passes())
+                .map(|(direction, name, _)| format!("the {direction} {name}"))
+                .collect();
+            if denied_by.is_empty() {
+                let _ = writeln!(text, "  denied: each side lets through connections the other does not");
+            } else {
+                let _ = writeln!(text, "  denied by {}", denied_by.join(" and "));
+            }
+            if let Some(fix) = &pair.fix {
+                let _ = writeln!(text, "  to allow it:");
+                for line in fix.lines() {
+                    let _ = writeln!(text, "    {line}");
+                }
+            }
+        }
+    }
+    text
+}
+
+fn write_side(text: &mut String, direction: &str, name: &str, side: &Side, line_text: &dyn Fn(&SourceLine) -> Option<String>) {
+    match side {
+        Side::Outside => {
+            let _ = writeln!(text, "  {direction} {name}: outside the cluster, no policy applies");
+        }
+        Side::HostNetwork => {
+            let _ = writeln!(text, "  {direction} {name}: on the host network, policies do not apply");
+        }
+        Side::Open => {
+            let _ = writeln!(text, "  {direction} {name}: not isolated (no policy selects it), so open");
+        }
+        Side::Isolated { policies, admitting, other_ports, passes } => {
+            let names: Vec<String> = policies.iter().map(|policy| format!("{} ({})", policy.name, policy.source)).collect();
+            let _ = writeln!(text, "  {direction} {name}: isolated by {}", names.join(", "));
+            for rule in admitting {
+                let _ = writeln!(text, "    allowed by {}", rule_text(rule, "      ", line_text));
+            }
+            if !passes {
+                let _ = writeln!(text, "    no rule allows it");
+                if !other_ports.is_empty() {
+                    let _ = writeln!(text, "    rules that admit the other end on other ports:");
+                }
+                for rule in other_ports {
+                    let _ = writeln!(text, "      {}", rule_text(rule, "        ", line_text));
+                }
+            }
+        }
+    }
+}
+
+/// `shop/npg-web spec.egress[0]: TCP 8080 (from shop.npg:7: group web may reach api:8080)`.
+fn rule_text(rule: &RuleReference, indent: &str, line_text: &dyn Fn(&SourceLine) -> Option<String>) -> String {
+    let mut text = format!("{} {}: {}", rule.policy.name, rule.path, rule.connections);
+    if rule.origins.is_empty() {
+        let _ = write!(text, " ({})", rule.policy.source);
+    }
+    for origin in &rule.origins {
+        match line_text(origin) {
+            Some(line) => {
+                let _ = write!(text, "\n{indent}from {origin}: {}", line.trim());
+            }
+            None => {
+                let _ = write!(text, "\n{indent}from {origin}");
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{AddressBlock, LabelSelector, Port, PortSet, Requirement};
+    use crate::reach::cluster::{Namespace, NamespaceScope, Peer, Policy, PolicyRule};
+    use crate::reach::subjects;
+
+    fn app(value: &str) -> LabelSelector {
+        LabelSelector { requirements: vec![Requirement::Equals { key: "app".into(), value: value.into() }] }
+    }
+
+    fn workload(namespace: &str, name: &str, app: &str) -> Workload {
+        Workload {
+            namespace: namespace.into(),
+            name: name.into(),
+            kind: "Deployment".into(),
+            labels: BTreeMap::from([("app".to_owned(), app.to_owned())]),
+            ports: vec![],
+            host_network: None,
+            source: Arc::from("k8s/apps.yaml"),
+        }
+    }
+
+    fn tcp(port: u16) -> PortSet {
+        PortSet::Only(vec![Port::Range { protocol: Protocol::Tcp, start: port, end: port }])
+    }
+
+    fn origin(line: u32) -> Vec<SourceLine> {
+        vec![SourceLine { file: Arc::from("shop.npg"), line }]
+    }
+
+    /// `web` may reach `api` on 8080 (both halves written, as npg does); `db` is isolated for ingress with no rule.
+    fn shop() -> Cluster {
+        let deny = |name: &str| Policy {
+            namespace: "shop".into(),
+            name: name.into(),
+            pod_selector: LabelSelector::everything(),
+            ingress: Some(vec![]),
+            egress: Some(vec![]),
+            source: Arc::from("shop.npg"),
+        };
+        let web = Policy {
+            namespace: "shop".into(),
+            name: "npg-web".into(),
+            pod_selector: app("web"),
+            ingress: None,
+            egress: Some(vec![PolicyRule {
+                peers: Some(vec![Peer::Pods { namespaces: NamespaceScope::Own, pods: app("api") }]),
+                ports: tcp(8080),
+                origins: origin(7),
+            }]),
+            source: Arc::from("shop.npg"),
+        };
+        let api = Policy {
+            namespace: "shop".into(),
+            name: "npg-api".into(),
+            pod_selector: app("api"),
+            ingress: Some(vec![PolicyRule {
+                peers: Some(vec![Peer::Pods { namespaces: NamespaceScope::Own, pods: app("web") }]),
+                ports: tcp(8080),
+                origins: origin(7),
+            }]),
+            egress: None,
+            source: Arc::from("shop.npg"),
+        };
+        Cluster {
+            namespaces: vec![Namespace { name: "shop".into(), labels: BTreeMap::new() }],
+            workloads: vec![workload("shop", "api", "api"), workload("shop", "db", "db"), workload("shop", "web", "web")],
+            policies: vec![api, deny("npg-default-deny"), web],
+        }
+    }
+
+    fn subject(cluster: &Cluster, name: &str) -> Subject {
+        subjects::resolve(cluster, &[], name).unwrap()
+    }
+
+    fn explained(cluster: &Cluster, source: &str, destination: &str, style: FixStyle) -> (Explanation, String) {
+        let (destination, asked) = split_target(destination).unwrap();
+        let explanation =
+            explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style);
+        let text = to_text(&explanation, &|line| (line.line == 7).then(|| "group web may reach api:8080".to_owned()));
+        (explanation, text)
+    }
+
+    #[test]
+    fn targets_split_into_name_port_and_protocol() {
+        assert_eq!(split_target("api:8080").unwrap(), ("api".into(), Some(AskedPort { protocol: Protocol::Tcp, port: 8080 })));
+        assert_eq!(split_target("shop/dns[Pod]:53/UDP").unwrap().1, Some(AskedPort { protocol: Protocol::Udp, port: 53 }));
+        assert_eq!(split_target("2001:db8::1").unwrap(), ("2001:db8::1".into(), None));
+        assert_eq!(split_target("[2001:db8::1]:443").unwrap().0, "2001:db8::1");
+        assert_eq!(split_target("api").unwrap(), ("api".into(), None));
+        assert!(split_target("api:0").is_err());
+        assert!(split_target("api:53/icmp").is_err());
+    }
+
+    #[test]
+    fn an_allowed_connection_names_the_rules_and_npg_lines_on_both_sides() {
+        let cluster = shop();
+        let (explanation, text) = explained(&cluster, "shop/web", "shop/api:8080", FixStyle::Npg);
+        assert_eq!(explanation.answer(), Answer::Allowed);
+        expect_test::expect![[r#"
+            shop/web => shop/api on TCP 8080: ALLOWED
+
+            shop/web[Deployment] => shop/api[Deployment] on TCP 8080: ALLOWED
+              allowed connections: TCP 8080
+              egress from shop/web[Deployment]: isolated by shop/npg-default-deny (shop.npg), shop/npg-web (shop.npg)
+                allowed by shop/npg-web spec.egress[0]: TCP 8080
+                  from shop.npg:7: group web may reach api:8080
+              ingress to shop/api[Deployment]: isolated by shop/npg-api (shop.npg), shop/npg-default-deny (shop.npg)
+                allowed by shop/npg-api spec.ingress[0]: TCP 8080
+                  from shop.npg:7: group web may reach api:8080
+        "#]]
+        .assert_eq(&text);
+    }
+
+    #[test]
+    fn a_denied_port_says_which_side_denies_and_what_the_rules_allow_instead() {
+        let cluster = shop();
+        let (explanation, text) = explained(&cluster, "shop/web", "shop/api:9090", FixStyle::Yaml);
+        assert_eq!(explanation.answer(), Answer::Denied);
+        expect_test::expect![[r#"
+            shop/web => shop/api on TCP 9090: DENIED
+
+            shop/web[Deployment] => shop/api[Deployment] on TCP 9090: DENIED
+              allowed connections: TCP 8080
+              egress from shop/web[Deployment]: isolated by shop/npg-default-deny (shop.npg), shop/npg-web (shop.npg)
+                no rule allows it
+                rules that admit the other end on other ports:
+                  shop/npg-web spec.egress[0]: TCP 8080
+                    from shop.npg:7: group web may reach api:8080
+              ingress to shop/api[Deployment]: isolated by shop/npg-api (shop.npg), shop/npg-default-deny (shop.npg)
+                no rule allows it
+                rules that admit the other end on other ports:
+                  shop/npg-api spec.ingress[0]: TCP 8080
+                    from shop.npg:7: group web may reach api:8080
+              denied by the egress from shop/web[Deployment] and the ingress to shop/api[Deployment]
+              to allow it:
+                add to spec.egress of shop/npg-web (shop.npg):
+                  - to:
+                      - podSelector:
+                          matchLabels:
+                            app: api
+                    ports:
+                      - protocol: TCP
+                        port: 9090
+                add to spec.ingress of shop/npg-api (shop.npg):
+                  - from:
+                      - podSelector:
+                          matchLabels:
+                            app: web
+                    ports:
+                      - protocol: TCP
+                        port: 9090
+        "#]]
+        .assert_eq(&text);
+    }
+
+    #[test]
+    fn an_open_side_and_an_address_outside_the_cluster() {
+        let mut cluster = shop();
+        cluster.policies.retain(|policy| policy.name == "npg-api");
+        cluster.policies[0].ingress.as_mut().unwrap().push(PolicyRule {
+            peers: Some(vec![Peer::Addresses(AddressBlock { cidr: "203.0.113.0/24".parse().unwrap(), except: vec![] })]),
+            ports: tcp(443),
+            origins: vec![],
+        });
+        let (explanation, text) = explained(&cluster, "203.0.113.9", "shop/api:443", FixStyle::Yaml);
+        assert_eq!(explanation.answer(), Answer::Allowed);
+        assert!(text.contains("egress from 203.0.113.9-203.0.113.9: outside the cluster, no policy applies"), "{text}");
+        assert!(text.contains("allowed by shop/npg-api spec.ingress[1]: TCP 443 (shop.npg)"), "{text}");
+        let (_, text) = explained(&cluster, "shop/api", "shop/web:80", FixStyle::Yaml);
+        assert!(text.contains("egress from shop/api[Deployment]: not isolated (no policy selects it), so open"), "{text}");
+    }
+
+    #[test]
+    fn a_wide_address_is_cut_into_the_pieces_the_policies_tell_apart() {
+        let mut cluster = shop();
+        cluster.policies.retain(|policy| policy.name == "npg-api");
+        cluster.policies[0].ingress.as_mut().unwrap().push(PolicyRule {
+            peers: Some(vec![Peer::Addresses(AddressBlock { cidr: "10.0.0.0/24".parse().unwrap(), except: vec![] })]),
+            ports: PortSet::All,
+            origins: vec![],
+        });
+        let (explanation, _) = explained(&cluster, "10.0.0.0/16", "shop/api", FixStyle::Yaml);
+        assert_eq!(explanation.answer(), Answer::Partly);
+        let answers: Vec<(String, bool)> = explanation.pairs.iter().map(|pair| (pair.source.clone(), pair.allowed)).collect();
+        assert_eq!(
+            answers,
+            [("10.0.0.0-10.0.0.255".to_owned(), true), ("10.0.1.0-10.0.255.255".to_owned(), false)]
+        );
+        assert_eq!(
+            explanation.pairs[1].fix.as_deref(),
+            Some(
+                "add to spec.ingress of shop/npg-api (shop.npg):\n  - from:\n      - ipBlock:\n          cidr: 10.0.1.0/24\n      - ipBlock:\n          cidr: 10.0.2.0/23\n      - ipBlock:\n          cidr: 10.0.4.0/22\n      - ipBlock:\n          cidr: 10.0.8.0/21\n      - ipBlock:\n          cidr: 10.0.16.0/20\n      - ipBlock:\n          cidr: 10.0.32.0/19\n      - ipBlock:\n          cidr: 10.0.64.0/18\n      - ipBlock:\n          cidr: 10.0.128.0/17\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_denied_connection_between_groups_suggests_an_npg_rule() {
+        let cluster = shop();
+        let web = Subject { name: "shop/web".into(), kind: SubjectKind::Group { name: "web".into() }, endpoints: vec![Endpoint::Workload(2)] };
+        let db = Subject { name: "shop/db".into(), kind: SubjectKind::Group { name: "db".into() }, endpoints: vec![Endpoint::Workload(1)] };
+        let asked = Some(AskedPort { protocol: Protocol::Udp, port: 5432 });
+        let explanation = explain(&cluster, &web, &db, asked, FixStyle::Npg);
+        assert_eq!(explanation.pairs[0].fix.as_deref(), Some("group web may reach db:5432/udp"));
+        let outside = Subject { name: "203.0.113.0-203.0.113.255".into(), kind: SubjectKind::Addresses, endpoints: vec![Endpoint::Addresses(AddressRange::V4(0xCB00_7100, 0xCB00_71FF))] };
+        let explanation = explain(&cluster, &web, &outside, Some(AskedPort { protocol: Protocol::Tcp, port: 443 }), FixStyle::Npg);
+        assert_eq!(
+            explanation.pairs[0].fix.as_deref(),
+            Some("network net-203-0-113-0-24 = 203.0.113.0/24\ngroup web may reach net-203-0-113-0-24:443")
+        );
+    }
+}

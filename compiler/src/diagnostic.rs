@@ -249,6 +249,10 @@ codes! {
     OverlappingGroups = "NPG0506", Warning;
     /// A rule half that npg cannot write because the other side is not managed or is every pod.
     HalfNotWritten = "NPG0507", Warning;
+
+    // Kubernetes manifests read by the connectivity engine (NPG06xx)
+    /// A field of a Kubernetes object that Kubernetes rejects or that cannot be given a meaning.
+    InvalidManifest = "NPG0601", Error;
 }
 
 impl fmt::Display for Code {

@@ -32,7 +32,11 @@ impl Connectivity {
         let between = (0..workloads)
             .flat_map(|from| (0..workloads).map(move |to| (from, to)))
             .map(|(from, to)| {
-                if from == to { ConnectionSet::none() } else { allowed(Endpoint::Workload(from), Endpoint::Workload(to)) }
+                if from == to {
+                    ConnectionSet::none()
+                } else {
+                    allowed(Endpoint::Workload(from), Endpoint::Workload(to))
+                }
             })
             .collect();
         let from_pieces = source_pieces

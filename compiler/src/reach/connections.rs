@@ -88,7 +88,9 @@ impl ConnectionSet {
 
     /// Every port of every protocol.
     pub fn is_all(&self) -> bool {
-        self.ports.iter().all(|ports| ports.ranges_len() == 1 && ports.first() == Some(1) && ports.last() == Some(65535))
+        self.ports
+            .iter()
+            .all(|ports| ports.ranges_len() == 1 && ports.first() == Some(1) && ports.last() == Some(65535))
     }
 
     /// The ports of one protocol.

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod connlist;
 pub mod diff;
 pub mod explain;
+pub mod kubernetes;
 pub mod pairs;
 pub mod paths;
 pub mod subjects;

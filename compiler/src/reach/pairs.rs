@@ -163,7 +163,9 @@ impl<'c> View<'c> {
                     && pods.matches(&workload.labels)
                     && match namespaces {
                         NamespaceScope::Own => workload.namespace == policy.namespace,
-                        NamespaceScope::Matching(selector) => selector.matches(&self.namespace_labels(&workload.namespace)),
+                        NamespaceScope::Matching(selector) => {
+                            selector.matches(&self.namespace_labels(&workload.namespace))
+                        }
                     }
             }
             (Peer::Addresses(block), Endpoint::Workload(index)) => {

@@ -264,7 +264,8 @@ fn side(
             Direction::Egress => &policy.egress,
             Direction::Ingress => &policy.ingress,
         };
-        let origins = rules.as_ref().and_then(|rules| rules.get(rule.rule)).map(|r| r.origins.clone()).unwrap_or_default();
+        let origins =
+            rules.as_ref().and_then(|rules| rules.get(rule.rule)).map(|r| r.origins.clone()).unwrap_or_default();
         let spec = match direction {
             Direction::Egress => "egress",
             Direction::Ingress => "ingress",
@@ -313,7 +314,14 @@ struct Fixer<'a> {
 }
 
 impl Fixer<'_> {
-    fn fix(&self, cluster: &Cluster, source: Endpoint, destination: Endpoint, egress: &Side, ingress: &Side) -> Option<String> {
+    fn fix(
+        &self,
+        cluster: &Cluster,
+        source: Endpoint,
+        destination: Endpoint,
+        egress: &Side,
+        ingress: &Side,
+    ) -> Option<String> {
         if egress.passes() && ingress.passes() {
             // Both halves pass on their own but not together: nothing to add on one side.
             return None;
@@ -328,13 +336,25 @@ impl Fixer<'_> {
             && let Some(policy) = policy_to_extend(cluster, policies, Direction::Egress)
         {
             let peer = yaml_peer(cluster, destination, policy_namespace(&policy.name));
-            let _ = write!(fix, "add to spec.egress of {} ({}):\n{}", policy.name, policy.source, self.yaml_rule("to", &peer));
+            let _ = write!(
+                fix,
+                "add to spec.egress of {} ({}):\n{}",
+                policy.name,
+                policy.source,
+                self.yaml_rule("to", &peer)
+            );
         }
         if let Side::Isolated { policies, passes: false, .. } = ingress
             && let Some(policy) = policy_to_extend(cluster, policies, Direction::Ingress)
         {
             let peer = yaml_peer(cluster, source, policy_namespace(&policy.name));
-            let _ = write!(fix, "add to spec.ingress of {} ({}):\n{}", policy.name, policy.source, self.yaml_rule("from", &peer));
+            let _ = write!(
+                fix,
+                "add to spec.ingress of {} ({}):\n{}",
+                policy.name,
+                policy.source,
+                self.yaml_rule("from", &peer)
+            );
         }
         (!fix.is_empty()).then_some(fix)
     }
@@ -368,7 +388,12 @@ impl Fixer<'_> {
     fn yaml_rule(&self, key: &str, peer: &str) -> String {
         let mut rule = format!("  - {key}:\n{peer}");
         if let Some(asked) = self.asked {
-            let _ = write!(rule, "    ports:\n      - protocol: {}\n        port: {}\n", asked.protocol.as_kubernetes(), asked.port);
+            let _ = write!(
+                rule,
+                "    ports:\n      - protocol: {}\n        port: {}\n",
+                asked.protocol.as_kubernetes(),
+                asked.port
+            );
         }
         rule
     }
@@ -376,7 +401,11 @@ impl Fixer<'_> {
 
 /// The isolating policy a YAML fix goes into: one written for this workload (a
 /// non-empty pod selector) that already has rules in this direction, if any.
-fn policy_to_extend<'p>(cluster: &Cluster, policies: &'p [PolicyReference], direction: Direction) -> Option<&'p PolicyReference> {
+fn policy_to_extend<'p>(
+    cluster: &Cluster,
+    policies: &'p [PolicyReference],
+    direction: Direction,
+) -> Option<&'p PolicyReference> {
     let score = |reference: &PolicyReference| {
         let Some(policy) = cluster.policies.iter().find(|policy| policy.display_name() == reference.name) else {
             return (false, false);
@@ -473,7 +502,10 @@ pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Opt
         let _ = writeln!(text, "  {allowed} of {} pairs of endpoints allowed", explanation.pairs.len());
     }
     if explanation.pairs.is_empty() {
-        let _ = writeln!(text, "  no pair of endpoints to explain: connections between two addresses outside the cluster are not policed");
+        let _ = writeln!(
+            text,
+            "  no pair of endpoints to explain: connections between two addresses outside the cluster are not policed"
+        );
     }
     for pair in &explanation.pairs {
         let verdict = if pair.allowed { "ALLOWED" } else { "DENIED" };
@@ -482,11 +514,12 @@ pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Opt
         write_side(&mut text, "egress from", &pair.source, &pair.egress, line_text);
         write_side(&mut text, "ingress to", &pair.destination, &pair.ingress, line_text);
         if !pair.allowed {
-            let denied_by: Vec<String> = [("egress from", &pair.source, &pair.egress), ("ingress to", &pair.destination, &pair.ingress)]
-                .into_iter()
-                .filter(|(_, _, side)| !side.passes())
-                .map(|(direction, name, _)| format!("the {direction} {name}"))
-                .collect();
+            let denied_by: Vec<String> =
+                [("egress from", &pair.source, &pair.egress), ("ingress to", &pair.destination, &pair.ingress)]
+                    .into_iter()
+                    .filter(|(_, _, side)| !side.passes())
+                    .map(|(direction, name, _)| format!("the {direction} {name}"))
+                    .collect();
             if denied_by.is_empty() {
                 let _ = writeln!(text, "  denied: each side lets through connections the other does not");
             } else {
@@ -503,7 +536,13 @@ pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Opt
     text
 }
 
-fn write_side(text: &mut String, direction: &str, name: &str, side: &Side, line_text: &dyn Fn(&SourceLine) -> Option<String>) {
+fn write_side(
+    text: &mut String,
+    direction: &str,
+    name: &str,
+    side: &Side,
+    line_text: &dyn Fn(&SourceLine) -> Option<String>,
+) {
     match side {
         Side::Outside => {
             let _ = writeln!(text, "  {direction} {name}: outside the cluster, no policy applies");
@@ -515,7 +554,8 @@ fn write_side(text: &mut String, direction: &str, name: &str, side: &Side, line_
             let _ = writeln!(text, "  {direction} {name}: not isolated (no policy selects it), so open");
         }
         Side::Isolated { policies, admitting, other_ports, passes } => {
-            let names: Vec<String> = policies.iter().map(|policy| format!("{} ({})", policy.name, policy.source)).collect();
+            let names: Vec<String> =
+                policies.iter().map(|policy| format!("{} ({})", policy.name, policy.source)).collect();
             let _ = writeln!(text, "  {direction} {name}: isolated by {}", names.join(", "));
             for rule in admitting {
                 let _ = writeln!(text, "    allowed by {}", rule_text(rule, "      ", line_text));
@@ -622,7 +662,11 @@ mod tests {
         };
         Cluster {
             namespaces: vec![Namespace { name: "shop".into(), labels: BTreeMap::new() }],
-            workloads: vec![workload("shop", "api", "api"), workload("shop", "db", "db"), workload("shop", "web", "web")],
+            workloads: vec![
+                workload("shop", "api", "api"),
+                workload("shop", "db", "db"),
+                workload("shop", "web", "web"),
+            ],
             policies: vec![api, deny("npg-default-deny"), web],
         }
     }
@@ -633,16 +677,21 @@ mod tests {
 
     fn explained(cluster: &Cluster, source: &str, destination: &str, style: FixStyle) -> (Explanation, String) {
         let (destination, asked) = split_target(destination).unwrap();
-        let explanation =
-            explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style);
+        let explanation = explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style);
         let text = to_text(&explanation, &|line| (line.line == 7).then(|| "group web may reach api:8080".to_owned()));
         (explanation, text)
     }
 
     #[test]
     fn targets_split_into_name_port_and_protocol() {
-        assert_eq!(split_target("api:8080").unwrap(), ("api".into(), Some(AskedPort { protocol: Protocol::Tcp, port: 8080 })));
-        assert_eq!(split_target("shop/dns[Pod]:53/UDP").unwrap().1, Some(AskedPort { protocol: Protocol::Udp, port: 53 }));
+        assert_eq!(
+            split_target("api:8080").unwrap(),
+            ("api".into(), Some(AskedPort { protocol: Protocol::Tcp, port: 8080 }))
+        );
+        assert_eq!(
+            split_target("shop/dns[Pod]:53/UDP").unwrap().1,
+            Some(AskedPort { protocol: Protocol::Udp, port: 53 })
+        );
         assert_eq!(split_target("2001:db8::1").unwrap(), ("2001:db8::1".into(), None));
         assert_eq!(split_target("[2001:db8::1]:443").unwrap().0, "2001:db8::1");
         assert_eq!(split_target("api").unwrap(), ("api".into(), None));
@@ -717,7 +766,10 @@ mod tests {
         let mut cluster = shop();
         cluster.policies.retain(|policy| policy.name == "npg-api");
         cluster.policies[0].ingress.as_mut().unwrap().push(PolicyRule {
-            peers: Some(vec![Peer::Addresses(AddressBlock { cidr: "203.0.113.0/24".parse().unwrap(), except: vec![] })]),
+            peers: Some(vec![Peer::Addresses(AddressBlock {
+                cidr: "203.0.113.0/24".parse().unwrap(),
+                except: vec![],
+            })]),
             ports: tcp(443),
             origins: vec![],
         });
@@ -726,7 +778,10 @@ mod tests {
         assert!(text.contains("egress from 203.0.113.9-203.0.113.9: outside the cluster, no policy applies"), "{text}");
         assert!(text.contains("allowed by shop/npg-api spec.ingress[1]: TCP 443 (shop.npg)"), "{text}");
         let (_, text) = explained(&cluster, "shop/api", "shop/web:80", FixStyle::Yaml);
-        assert!(text.contains("egress from shop/api[Deployment]: not isolated (no policy selects it), so open"), "{text}");
+        assert!(
+            text.contains("egress from shop/api[Deployment]: not isolated (no policy selects it), so open"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -740,11 +795,9 @@ mod tests {
         });
         let (explanation, _) = explained(&cluster, "10.0.0.0/16", "shop/api", FixStyle::Yaml);
         assert_eq!(explanation.answer(), Answer::Partly);
-        let answers: Vec<(String, bool)> = explanation.pairs.iter().map(|pair| (pair.source.clone(), pair.allowed)).collect();
-        assert_eq!(
-            answers,
-            [("10.0.0.0-10.0.0.255".to_owned(), true), ("10.0.1.0-10.0.255.255".to_owned(), false)]
-        );
+        let answers: Vec<(String, bool)> =
+            explanation.pairs.iter().map(|pair| (pair.source.clone(), pair.allowed)).collect();
+        assert_eq!(answers, [("10.0.0.0-10.0.0.255".to_owned(), true), ("10.0.1.0-10.0.255.255".to_owned(), false)]);
         assert_eq!(
             explanation.pairs[1].fix.as_deref(),
             Some(
@@ -756,13 +809,26 @@ mod tests {
     #[test]
     fn a_denied_connection_between_groups_suggests_an_npg_rule() {
         let cluster = shop();
-        let web = Subject { name: "shop/web".into(), kind: SubjectKind::Group { name: "web".into() }, endpoints: vec![Endpoint::Workload(2)] };
-        let db = Subject { name: "shop/db".into(), kind: SubjectKind::Group { name: "db".into() }, endpoints: vec![Endpoint::Workload(1)] };
+        let web = Subject {
+            name: "shop/web".into(),
+            kind: SubjectKind::Group { name: "web".into() },
+            endpoints: vec![Endpoint::Workload(2)],
+        };
+        let db = Subject {
+            name: "shop/db".into(),
+            kind: SubjectKind::Group { name: "db".into() },
+            endpoints: vec![Endpoint::Workload(1)],
+        };
         let asked = Some(AskedPort { protocol: Protocol::Udp, port: 5432 });
         let explanation = explain(&cluster, &web, &db, asked, FixStyle::Npg);
         assert_eq!(explanation.pairs[0].fix.as_deref(), Some("group web may reach db:5432/udp"));
-        let outside = Subject { name: "203.0.113.0-203.0.113.255".into(), kind: SubjectKind::Addresses, endpoints: vec![Endpoint::Addresses(AddressRange::V4(0xCB00_7100, 0xCB00_71FF))] };
-        let explanation = explain(&cluster, &web, &outside, Some(AskedPort { protocol: Protocol::Tcp, port: 443 }), FixStyle::Npg);
+        let outside = Subject {
+            name: "203.0.113.0-203.0.113.255".into(),
+            kind: SubjectKind::Addresses,
+            endpoints: vec![Endpoint::Addresses(AddressRange::V4(0xCB00_7100, 0xCB00_71FF))],
+        };
+        let explanation =
+            explain(&cluster, &web, &outside, Some(AskedPort { protocol: Protocol::Tcp, port: 443 }), FixStyle::Npg);
         assert_eq!(
             explanation.pairs[0].fix.as_deref(),
             Some("network net-203-0-113-0-24 = 203.0.113.0/24\ngroup web may reach net-203-0-113-0-24:443")

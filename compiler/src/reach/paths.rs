@@ -166,7 +166,10 @@ impl<'c> Search<'c> {
             if max_hops.is_some_and(|max| depth >= max) {
                 let more = layer.iter().any(|node| {
                     self.unreached_workloads.iter().any(|to| self.edge(*node, Node::Workload(*to)).is_some())
-                        || self.unreached_pieces.iter().any(|to| self.edge(*node, Node::DestinationPiece(*to)).is_some())
+                        || self
+                            .unreached_pieces
+                            .iter()
+                            .any(|to| self.edge(*node, Node::DestinationPiece(*to)).is_some())
                 });
                 return (reached, more);
             }
@@ -277,7 +280,10 @@ fn walk_back(
     let previous: Vec<Node> = if hops == 1 {
         from.to_vec()
     } else {
-        (0..search.workload_hops.len()).map(Node::Workload).filter(|candidate| search.hops(*candidate) == hops - 1).collect()
+        (0..search.workload_hops.len())
+            .map(Node::Workload)
+            .filter(|candidate| search.hops(*candidate) == hops - 1)
+            .collect()
     };
     for before in previous {
         if paths.len() >= limit {
@@ -349,7 +355,13 @@ pub fn blast_radius_text(radius: &BlastRadius, cluster: &Cluster, connectivity: 
 }
 
 /// The shortest paths for people, one hop per line with the port it uses.
-pub fn paths_text(paths: &[Vec<Hop>], from: &[Node], to: &[Node], cluster: &Cluster, connectivity: &Connectivity) -> String {
+pub fn paths_text(
+    paths: &[Vec<Hop>],
+    from: &[Node],
+    to: &[Node],
+    cluster: &Cluster,
+    connectivity: &Connectivity,
+) -> String {
     let mut text = String::new();
     let (from, to) = (names(from, cluster, connectivity), names(to, cluster, connectivity));
     let Some(first) = paths.first() else {
@@ -370,7 +382,8 @@ pub fn paths_text(paths: &[Vec<Hop>], from: &[Node], to: &[Node], cluster: &Clus
             let _ = writeln!(text, "  {}", start.from.name(cluster, connectivity));
         }
         for hop in path {
-            let _ = writeln!(text, "  -> {} on {}{}", hop.to.name(cluster, connectivity), port_text(hop), more_text(hop));
+            let _ =
+                writeln!(text, "  -> {} on {}{}", hop.to.name(cluster, connectivity), port_text(hop), more_text(hop));
         }
     }
     text
@@ -418,7 +431,13 @@ pub fn blast_radius_json(radius: &BlastRadius, cluster: &Cluster, connectivity: 
             .iter()
             .map(|reached| {
                 let hop = HopJson::of(&reached.last_hop, cluster, connectivity);
-                ReachedJson { name: hop.to, hops: reached.hops, via: hop.from, port: hop.port, connections: hop.connections }
+                ReachedJson {
+                    name: hop.to,
+                    hops: reached.hops,
+                    via: hop.from,
+                    port: hop.port,
+                    connections: hop.connections,
+                }
             })
             .collect(),
         cut_short: radius.cut_short,
@@ -427,7 +446,13 @@ pub fn blast_radius_json(radius: &BlastRadius, cluster: &Cluster, connectivity: 
 }
 
 /// Shortest paths as JSON: `{"from": [...], "to": [...], "paths": [[{"from", "to", "port", "connections"}]]}`.
-pub fn paths_json(paths: &[Vec<Hop>], from: &[Node], to: &[Node], cluster: &Cluster, connectivity: &Connectivity) -> String {
+pub fn paths_json(
+    paths: &[Vec<Hop>],
+    from: &[Node],
+    to: &[Node],
+    cluster: &Cluster,
+    connectivity: &Connectivity,
+) -> String {
     #[derive(serde::Serialize)]
     struct PathsJson {
         from: Vec<String>,
@@ -503,7 +528,10 @@ mod tests {
             name: "web-in".into(),
             pod_selector: app("web"),
             ingress: Some(vec![PolicyRule {
-                peers: Some(vec![Peer::Addresses(AddressBlock { cidr: "203.0.113.0/24".parse().unwrap(), except: vec![] })]),
+                peers: Some(vec![Peer::Addresses(AddressBlock {
+                    cidr: "203.0.113.0/24".parse().unwrap(),
+                    except: vec![],
+                })]),
                 ports: PortSet::Only(vec![Port::Range { protocol: Protocol::Tcp, start: 443, end: 443 }]),
                 origins: vec![],
             }]),
@@ -613,11 +641,13 @@ mod tests {
     fn json_names_each_hop_and_port() {
         let (cluster, connectivity) = shop();
         let paths = shortest_paths(&connectivity, &[API], &[DB], None, PATH_LIMIT);
-        let json: serde_json::Value = serde_json::from_str(&paths_json(&paths, &[API], &[DB], &cluster, &connectivity)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&paths_json(&paths, &[API], &[DB], &cluster, &connectivity)).unwrap();
         assert_eq!(json["paths"][0][0]["port"], "TCP 5432");
         assert_eq!(json["paths"][0][0]["connections"], "TCP 5432-5442");
         let radius = blast_radius(&connectivity, &[API], None);
-        let json: serde_json::Value = serde_json::from_str(&blast_radius_json(&radius, &cluster, &connectivity)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&blast_radius_json(&radius, &cluster, &connectivity)).unwrap();
         assert_eq!(json["reached"][0]["name"], "shop/db[Deployment]");
         assert_eq!(json["reached"][0]["via"], "shop/api[Deployment]");
     }

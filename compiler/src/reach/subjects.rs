@@ -77,7 +77,11 @@ impl fmt::Display for SubjectError {
 pub fn resolve(cluster: &Cluster, groups: &[Group], name: &str) -> Result<Subject, SubjectError> {
     let name = name.trim();
     if let Some(range) = address(name) {
-        return Ok(Subject { name: range.to_string(), kind: SubjectKind::Addresses, endpoints: vec![Endpoint::Addresses(range)] });
+        return Ok(Subject {
+            name: range.to_string(),
+            kind: SubjectKind::Addresses,
+            endpoints: vec![Endpoint::Addresses(range)],
+        });
     }
     if let Some((namespace, rest)) = name.split_once('/')
         && let Some((workload_name, kind)) = rest.strip_suffix(']').and_then(|rest| rest.split_once('['))
@@ -110,7 +114,13 @@ fn address(name: &str) -> Option<AddressRange> {
 }
 
 fn indices(cluster: &Cluster, wanted: impl Fn(&Workload) -> bool) -> Vec<Endpoint> {
-    cluster.workloads.iter().enumerate().filter(|(_, w)| wanted(w)).map(|(index, _)| Endpoint::Workload(index)).collect()
+    cluster
+        .workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| wanted(w))
+        .map(|(index, _)| Endpoint::Workload(index))
+        .collect()
 }
 
 /// A workload name without its namespace: fine when one namespace has it.
@@ -150,11 +160,7 @@ fn group(cluster: &Cluster, groups: &[Group], name: &str) -> Result<Option<Subje
     if endpoints.is_empty() {
         return Err(SubjectError::Empty { name: name.to_owned() });
     }
-    Ok(Some(Subject {
-        name: qualified_name(group),
-        kind: SubjectKind::Group { name: name.to_owned() },
-        endpoints,
-    }))
+    Ok(Some(Subject { name: qualified_name(group), kind: SubjectKind::Group { name: name.to_owned() }, endpoints }))
 }
 
 /// `shop/frontend` for a group of one namespace, the bare name otherwise.
@@ -243,10 +249,8 @@ mod tests {
     }
 
     fn cluster(workloads: Vec<Workload>) -> Cluster {
-        let namespaces = ["shop", "data"]
-            .into_iter()
-            .map(|name| Namespace { name: name.into(), labels: BTreeMap::new() })
-            .collect();
+        let namespaces =
+            ["shop", "data"].into_iter().map(|name| Namespace { name: name.into(), labels: BTreeMap::new() }).collect();
         Cluster { namespaces, workloads, policies: vec![] }
     }
 
@@ -284,10 +288,8 @@ mod tests {
 
     #[test]
     fn namespace_and_name_find_workloads_of_any_kind_and_a_kind_picks_one() {
-        let cluster = cluster(vec![
-            workload("shop", "web", "Deployment", "web"),
-            workload("shop", "web", "Pod", "web"),
-        ]);
+        let cluster =
+            cluster(vec![workload("shop", "web", "Deployment", "web"), workload("shop", "web", "Pod", "web")]);
         assert_eq!(resolve(&cluster, &[], "shop/web").unwrap().endpoints.len(), 2);
         assert_eq!(resolve(&cluster, &[], "shop/web[Pod]").unwrap().endpoints, vec![Endpoint::Workload(1)]);
         assert_eq!(resolve(&cluster, &[], "web").unwrap().endpoints.len(), 2);
@@ -295,7 +297,8 @@ mod tests {
 
     #[test]
     fn a_bare_name_in_two_namespaces_is_ambiguous() {
-        let cluster = cluster(vec![workload("shop", "web", "Deployment", "a"), workload("data", "web", "Deployment", "b")]);
+        let cluster =
+            cluster(vec![workload("shop", "web", "Deployment", "a"), workload("data", "web", "Deployment", "b")]);
         let error = resolve(&cluster, &[], "web").unwrap_err();
         assert_eq!(error.to_string(), "`web` is ambiguous: say which of `data/web`, `shop/web` you mean");
     }

@@ -1,66 +1,139 @@
 //! Full connectivity of a cluster: the connections allowed between every ordered
 //! pair of workloads, and between workloads and the pieces of the address space
-//! outside the cluster that the policies' ipBlocks cut out.
+//! outside the cluster that the policies' ipBlocks cut out. Worked out per class
+//! of indistinguishable workloads, with connection sets interned.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 
 use super::addresses::{self, AddressRange, AddressSet};
+use super::classes::{Classes, CompiledRule, NamedPort};
 use super::cluster::{Cluster, Peer};
 use super::connections::ConnectionSet;
-use super::pairs::{self, Endpoint};
+
+/// An interned connection set.
+type SetId = u32;
+const NONE: SetId = 0;
+const ALL: SetId = 1;
+
+/// Piecewise-constant sets over address pieces: `(first piece, set)`, ascending.
+type Runs = Vec<(u32, SetId)>;
+
+/// What one class allows towards (or from) every class, and every address piece.
+type Reach = (Vec<SetId>, Runs);
+
+static NO_CONNECTIONS: LazyLock<ConnectionSet> = LazyLock::new(ConnectionSet::none);
 
 /// Who can reach what, for every pair.
 #[derive(Clone, Debug)]
 pub struct Connectivity {
-    workloads: usize,
-    /// Row-major: `between[from * workloads + to]`.
-    between: Vec<ConnectionSet>,
+    /// Per workload: its class.
+    class_of: Vec<u32>,
+    class_count: usize,
+    /// Distinct connection sets; `NONE` and `ALL` first.
+    sets: Vec<ConnectionSet>,
+    /// Row-major over classes: what class `a` may open to class `b`.
+    matrix: Vec<SetId>,
     /// The pieces of the address space that ingress ipBlocks cut out (sources).
     source_pieces: Vec<AddressRange>,
     /// The pieces that egress ipBlocks cut out (destinations).
     destination_pieces: Vec<AddressRange>,
-    /// `from_pieces[piece * workloads + to]`.
-    from_pieces: Vec<ConnectionSet>,
-    /// `to_pieces[from * destination_pieces + piece]`.
-    to_pieces: Vec<ConnectionSet>,
+    /// Per class: what each source piece may open to it, as runs `(first piece, set)`.
+    from_pieces: Vec<Runs>,
+    /// Per class: what it may open to each destination piece, as runs.
+    to_pieces: Vec<Runs>,
 }
 
 impl Connectivity {
     /// Works out every pair of `cluster`.
     pub fn of(cluster: &Cluster) -> Connectivity {
+        let classes = Classes::new(cluster);
         let (source_pieces, destination_pieces) = address_pieces(cluster);
-        let workloads = cluster.workloads.len();
-        let allowed = |source, destination| pairs::evaluate(cluster, source, destination).allowed;
-        let between = (0..workloads)
-            .flat_map(|from| (0..workloads).map(move |to| (from, to)))
-            .map(|(from, to)| {
-                if from == to {
-                    ConnectionSet::none()
-                } else {
-                    allowed(Endpoint::Workload(from), Endpoint::Workload(to))
-                }
+        let mut sets = SetTable::new(classes.rules.len());
+        let class_count = classes.classes.len();
+
+        // Into each class: one column per distinct (ingress rules, named ports).
+        let mut columns: FxHashMap<(&[u32], u32), usize> = FxHashMap::default();
+        let mut column_values: Vec<Reach> = Vec::new();
+        let mut column_of: Vec<Option<usize>> = Vec::with_capacity(class_count);
+        for class in &classes.classes {
+            let Some(rules) = &class.ingress_rules else {
+                column_of.push(None);
+                continue;
+            };
+            let key = (rules.as_slice(), class.profile);
+            let next = column_values.len();
+            let index = *columns.entry(key).or_insert(next);
+            if index == next {
+                let profile = classes.profiles.get(class.profile as usize).map(Vec::as_slice);
+                column_values.push(sets.ingress(&classes, rules, profile, &source_pieces));
+            }
+            column_of.push(Some(index));
+        }
+
+        // Out of each class: one row per distinct egress rule list, crossed with the columns.
+        let mut matrix = vec![NONE; class_count * class_count];
+        let mut to_pieces = vec![Vec::new(); class_count];
+        let mut rows: FxHashMap<Option<&[u32]>, Reach> = FxHashMap::default();
+        for (from, class) in classes.classes.iter().enumerate() {
+            let key = class.egress_rules.as_deref();
+            let (row, pieces) = rows.entry(key).or_insert_with(|| match key {
+                None => (vec![ALL; class_count], vec![(0, ALL)]),
+                Some(rules) => sets.egress(&classes, rules, &destination_pieces),
+            });
+            let Some(out) = matrix.get_mut(from * class_count..(from + 1) * class_count) else { continue };
+            for (to, (cell, allowed_out)) in out.iter_mut().zip(row).enumerate() {
+                let allowed_in = match column_of.get(to).copied().flatten().and_then(|c| column_values.get(c)) {
+                    None => ALL,
+                    Some((column, _)) => column.get(from).copied().unwrap_or(NONE),
+                };
+                *cell = sets.intersection(*allowed_out, allowed_in);
+            }
+            if let Some(slot) = to_pieces.get_mut(from) {
+                slot.clone_from(pieces);
+            }
+        }
+        let from_pieces = column_of
+            .iter()
+            .map(|column| match column.and_then(|c| column_values.get(c)) {
+                None => vec![(0, ALL)],
+                Some((_, pieces)) => pieces.clone(),
             })
             .collect();
-        let from_pieces = source_pieces
-            .iter()
-            .flat_map(|piece| (0..workloads).map(move |to| (*piece, to)))
-            .map(|(piece, to)| allowed(Endpoint::Addresses(piece), Endpoint::Workload(to)))
-            .collect();
-        let to_pieces = (0..workloads)
-            .flat_map(|from| destination_pieces.iter().map(move |piece| (from, *piece)))
-            .map(|(from, piece)| allowed(Endpoint::Workload(from), Endpoint::Addresses(piece)))
-            .collect();
-        Connectivity { workloads, between, source_pieces, destination_pieces, from_pieces, to_pieces }
+        Connectivity {
+            class_of: classes.class_of,
+            class_count,
+            sets: sets.sets,
+            matrix,
+            source_pieces,
+            destination_pieces,
+            from_pieces,
+            to_pieces,
+        }
     }
 
     pub fn workload_count(&self) -> usize {
-        self.workloads
+        self.class_of.len()
+    }
+
+    /// How many classes of workloads the policies tell apart.
+    pub fn class_count(&self) -> usize {
+        self.class_count
     }
 
     /// What workload `from` may open to workload `to` (nothing for `from == to`:
-    /// a workload's pods talking among themselves are not policed here).
+    /// a workload's pods talking among themselves are not reported).
     pub fn between(&self, from: usize, to: usize) -> &ConnectionSet {
-        static NONE: std::sync::LazyLock<ConnectionSet> = std::sync::LazyLock::new(ConnectionSet::none);
-        let index = from.checked_mul(self.workloads).and_then(|row| row.checked_add(to));
-        index.filter(|_| to < self.workloads).and_then(|index| self.between.get(index)).unwrap_or(&NONE)
+        if from == to {
+            return &NO_CONNECTIONS;
+        }
+        let (Some(from), Some(to)) = (self.class_of.get(from), self.class_of.get(to)) else {
+            return &NO_CONNECTIONS;
+        };
+        let cell = (*from as usize) * self.class_count + (*to as usize);
+        self.set(self.matrix.get(cell).copied().unwrap_or(NONE))
     }
 
     /// The pieces of the address space sources are told apart by.
@@ -75,18 +148,262 @@ impl Connectivity {
 
     /// What addresses in source piece `piece` may open to workload `to`.
     pub fn from_piece(&self, piece: usize, to: usize) -> &ConnectionSet {
-        static NONE: std::sync::LazyLock<ConnectionSet> = std::sync::LazyLock::new(ConnectionSet::none);
-        let index = piece.checked_mul(self.workloads).and_then(|row| row.checked_add(to));
-        index.filter(|_| to < self.workloads).and_then(|index| self.from_pieces.get(index)).unwrap_or(&NONE)
+        let runs = self.class_of.get(to).and_then(|class| self.from_pieces.get(*class as usize));
+        self.set(runs.map_or(NONE, |runs| run_at(runs, piece)))
     }
 
     /// What workload `from` may open to addresses in destination piece `piece`.
     pub fn to_piece(&self, from: usize, piece: usize) -> &ConnectionSet {
-        static NONE: std::sync::LazyLock<ConnectionSet> = std::sync::LazyLock::new(ConnectionSet::none);
-        let pieces = self.destination_pieces.len();
-        let index = from.checked_mul(pieces).and_then(|row| row.checked_add(piece));
-        index.filter(|_| piece < pieces).and_then(|index| self.to_pieces.get(index)).unwrap_or(&NONE)
+        let runs = self.class_of.get(from).and_then(|class| self.to_pieces.get(*class as usize));
+        self.set(runs.map_or(NONE, |runs| run_at(runs, piece)))
     }
+
+    fn set(&self, id: SetId) -> &ConnectionSet {
+        self.sets.get(id as usize).unwrap_or(&NO_CONNECTIONS)
+    }
+}
+
+/// The value of the run holding `piece`.
+fn run_at(runs: &[(u32, SetId)], piece: usize) -> SetId {
+    let piece = u32::try_from(piece).unwrap_or(u32::MAX);
+    let after = runs.partition_point(|(first, _)| *first <= piece);
+    after.checked_sub(1).and_then(|index| runs.get(index)).map_or(NONE, |(_, id)| *id)
+}
+
+/// Connection sets by id, with the unions and intersections already taken.
+struct SetTable {
+    sets: Vec<ConnectionSet>,
+    ids: FxHashMap<ConnectionSet, SetId>,
+    unions: FxHashMap<(SetId, SetId), SetId>,
+    intersections: FxHashMap<(SetId, SetId), SetId>,
+    /// Per rule: what it allows when that does not depend on the destination.
+    fixed: Vec<Option<SetId>>,
+    /// What a rule with named ports allows towards each named-port profile (`u32::MAX`: outside the cluster).
+    resolved: FxHashMap<(u32, u32), SetId>,
+}
+
+impl SetTable {
+    fn new(rules: usize) -> SetTable {
+        let mut table = SetTable {
+            sets: Vec::new(),
+            ids: FxHashMap::default(),
+            unions: FxHashMap::default(),
+            intersections: FxHashMap::default(),
+            fixed: vec![None; rules],
+            resolved: FxHashMap::default(),
+        };
+        table.intern(ConnectionSet::none());
+        table.intern(ConnectionSet::all());
+        table
+    }
+
+    fn intern(&mut self, set: ConnectionSet) -> SetId {
+        if let Some(id) = self.ids.get(&set) {
+            return *id;
+        }
+        let id = SetId::try_from(self.sets.len()).unwrap_or(SetId::MAX);
+        self.sets.push(set.clone());
+        self.ids.insert(set, id);
+        id
+    }
+
+    fn get(&self, id: SetId) -> &ConnectionSet {
+        self.sets.get(id as usize).unwrap_or(&NO_CONNECTIONS)
+    }
+
+    fn union(&mut self, left: SetId, right: SetId) -> SetId {
+        if left == right || right == NONE || left == ALL {
+            return left;
+        }
+        if left == NONE || right == ALL {
+            return right;
+        }
+        let key = (left.min(right), left.max(right));
+        if let Some(id) = self.unions.get(&key) {
+            return *id;
+        }
+        let id = self.intern(self.get(left).union(self.get(right)));
+        self.unions.insert(key, id);
+        id
+    }
+
+    fn intersection(&mut self, left: SetId, right: SetId) -> SetId {
+        if left == right || right == ALL || left == NONE {
+            return left;
+        }
+        if left == ALL || right == NONE {
+            return right;
+        }
+        let key = (left.min(right), left.max(right));
+        if let Some(id) = self.intersections.get(&key) {
+            return *id;
+        }
+        let id = self.intern(self.get(left).intersection(self.get(right)));
+        self.intersections.insert(key, id);
+        id
+    }
+
+    /// What rule `id` allows towards a destination with `profile` (its named ports;
+    /// `None` outside the cluster).
+    fn allowed(&mut self, id: u32, rule: &CompiledRule, profile: Option<(u32, &[NamedPort])>) -> SetId {
+        if !rule.named {
+            if let Some(Some(set)) = self.fixed.get(id as usize) {
+                return *set;
+            }
+            let set = self.intern(ConnectionSet::from_port_set(rule.ports, |_, _| None));
+            if let Some(slot) = self.fixed.get_mut(id as usize) {
+                *slot = Some(set);
+            }
+            return set;
+        }
+        let key = (id, profile.map_or(u32::MAX, |(profile, _)| profile));
+        if let Some(set) = self.resolved.get(&key) {
+            return *set;
+        }
+        let ports = profile.map_or(&[][..], |(_, ports)| ports);
+        let set = ConnectionSet::from_port_set(rule.ports, |protocol, name| {
+            ports
+                .iter()
+                .find(|(port_name, port_protocol, _)| port_name == name && *port_protocol == protocol)
+                .map(|p| p.2)
+        });
+        let set = self.intern(set);
+        self.resolved.insert(key, set);
+        set
+    }
+
+    /// What the egress `rules` of one class allow towards every class and every
+    /// destination piece.
+    fn egress(&mut self, classes: &Classes, rules: &[u32], pieces: &[AddressRange]) -> Reach {
+        let mut row = vec![NONE; classes.classes.len()];
+        let mut spans = Vec::new();
+        for id in rules {
+            let Some(rule) = classes.rules.get(*id as usize) else { continue };
+            if rule.named {
+                for to in rule.classes.ones() {
+                    let Some(class) = classes.classes.get(to) else { continue };
+                    let profile =
+                        classes.profiles.get(class.profile as usize).map(|ports| (class.profile, ports.as_slice()));
+                    let allowed = self.allowed(*id, rule, profile);
+                    if let Some(cell) = row.get_mut(to) {
+                        *cell = self.union(*cell, allowed);
+                    }
+                }
+            } else {
+                let allowed = self.allowed(*id, rule, None);
+                for to in rule.classes.ones() {
+                    if let Some(cell) = row.get_mut(to) {
+                        *cell = self.union(*cell, allowed);
+                    }
+                }
+            }
+            let outside = self.allowed(*id, rule, None);
+            add_spans(&mut spans, rule, pieces, outside);
+        }
+        let runs = self.runs(spans, pieces.len());
+        (row, runs)
+    }
+
+    /// What the ingress `rules` of one class (whose named ports are `profile`) allow
+    /// from every class and every source piece.
+    fn ingress(
+        &mut self,
+        classes: &Classes,
+        rules: &[u32],
+        profile: Option<&[NamedPort]>,
+        pieces: &[AddressRange],
+    ) -> Reach {
+        let mut column = vec![NONE; classes.classes.len()];
+        let mut spans = Vec::new();
+        for id in rules {
+            let Some(rule) = classes.rules.get(*id as usize) else { continue };
+            let allowed = if rule.named {
+                // Resolved against this destination; the profile is unique to the column.
+                let ports = profile.unwrap_or(&[]);
+                let set = ConnectionSet::from_port_set(rule.ports, |protocol, name| {
+                    ports.iter().find(|(n, p, _)| n == name && *p == protocol).map(|port| port.2)
+                });
+                self.intern(set)
+            } else {
+                self.allowed(*id, rule, None)
+            };
+            for from in rule.classes.ones() {
+                if let Some(cell) = column.get_mut(from) {
+                    *cell = self.union(*cell, allowed);
+                }
+            }
+            add_spans(&mut spans, rule, pieces, allowed);
+        }
+        let runs = self.runs(spans, pieces.len());
+        (column, runs)
+    }
+
+    /// Piecewise-constant runs over `count` pieces from spans that each allow a set.
+    fn runs(&mut self, mut spans: Vec<(Range<usize>, SetId)>, count: usize) -> Runs {
+        spans.retain(|(span, set)| !span.is_empty() && *set != NONE);
+        let mut edges: Vec<usize> = spans.iter().flat_map(|(span, _)| [span.start, span.end]).collect();
+        edges.push(0);
+        edges.push(count);
+        edges.sort_unstable();
+        edges.dedup();
+        spans.sort_by_key(|(span, _)| span.start);
+        let mut runs: Runs = Vec::new();
+        let mut active: Vec<(usize, SetId)> = Vec::new();
+        let mut next_span = spans.iter().peekable();
+        for edge in edges.iter().copied().filter(|edge| *edge < count.max(1)) {
+            active.retain(|(end, _)| *end > edge);
+            while let Some((span, set)) = next_span.next_if(|(span, _)| span.start <= edge) {
+                if span.end > edge {
+                    active.push((span.end, *set));
+                }
+            }
+            let mut set = NONE;
+            for (_, member) in &active {
+                set = self.union(set, *member);
+            }
+            if runs.last().is_none_or(|(_, last)| *last != set) {
+                runs.push((u32::try_from(edge).unwrap_or(u32::MAX), set));
+            }
+        }
+        runs
+    }
+}
+
+/// The spans of pieces that `rule`'s address blocks (or, without a peer list,
+/// every address) cover, each allowing `allowed`.
+fn add_spans(spans: &mut Vec<(Range<usize>, SetId)>, rule: &CompiledRule, pieces: &[AddressRange], allowed: SetId) {
+    if allowed == NONE {
+        return;
+    }
+    match &rule.blocks {
+        None => spans.push((0..pieces.len(), allowed)),
+        Some(blocks) => {
+            for block in blocks {
+                for range in block.ranges() {
+                    spans.push((covered(pieces, range), allowed));
+                }
+            }
+        }
+    }
+}
+
+/// The pieces lying inside `range` (pieces are cut at every block edge, so they do
+/// not straddle it).
+fn covered(pieces: &[AddressRange], range: AddressRange) -> Range<usize> {
+    let key = |piece: &AddressRange| match piece {
+        AddressRange::V4(first, last) => (0u8, u128::from(*first), u128::from(*last)),
+        AddressRange::V6(first, last) => (1u8, *first, *last),
+    };
+    let (family, first, last) = key(&range);
+    let start = pieces.partition_point(|piece| {
+        let (piece_family, piece_first, _) = key(piece);
+        (piece_family, piece_first) < (family, first)
+    });
+    let end = pieces.partition_point(|piece| {
+        let (piece_family, _, piece_last) = key(piece);
+        (piece_family, piece_last) <= (family, last)
+    });
+    start..end.max(start)
 }
 
 /// The source and destination pieces: each side is cut by the ipBlocks of its own

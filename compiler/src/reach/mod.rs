@@ -4,6 +4,7 @@
 
 pub mod addresses;
 pub mod analysis;
+mod classes;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;

@@ -651,4 +651,37 @@ mod tests {
         assert_eq!(json["reached"][0]["name"], "shop/db[Deployment]");
         assert_eq!(json["reached"][0]["via"], "shop/api[Deployment]");
     }
+
+    #[test]
+    fn a_chain_of_a_thousand_workloads_is_searched_to_its_end() {
+        // w0 → w1 → ... → w999: every workload admits only the one before it.
+        let n = 1000;
+        let name = |i: usize| format!("w{i:04}");
+        let workloads: Vec<Workload> = (0..n).map(|i| workload(&name(i))).collect();
+        let policies = (0..n)
+            .map(|i| Policy {
+                namespace: "shop".into(),
+                name: format!("{}-in", name(i)),
+                pod_selector: app(&name(i)),
+                ingress: Some(vec![PolicyRule {
+                    peers: Some(vec![to_pods(&i.checked_sub(1).map_or_else(|| "nobody".to_owned(), name))]),
+                    ports: PortSet::Only(vec![Port::Range { protocol: Protocol::Tcp, start: 80, end: 80 }]),
+                    origins: vec![],
+                }]),
+                egress: None,
+                source: Arc::from("k8s.yaml"),
+            })
+            .collect();
+        let cluster = Cluster { namespaces: vec![], workloads, policies };
+        let connectivity = Connectivity::of(&cluster);
+        let started = std::time::Instant::now();
+        let radius = blast_radius(&connectivity, &[Node::Workload(0)], None);
+        let paths = shortest_paths(&connectivity, &[Node::Workload(0)], &[Node::Workload(n - 1)], None, PATH_LIMIT);
+        eprintln!("chain of {n}: searched in {:?}", started.elapsed());
+        let last = radius.reached.iter().filter(|r| matches!(r.node, Node::Workload(_))).last().unwrap();
+        assert_eq!((last.node, last.hops), (Node::Workload(n - 1), 999));
+        assert_eq!(paths.len(), 1);
+        assert_eq!(paths[0].len(), 999);
+        assert!(paths[0].iter().all(|hop| hop.port() == Some((Protocol::Tcp, 80))));
+    }
 }

@@ -21,8 +21,9 @@ const ALL: SetId = 1;
 /// Piecewise-constant sets over address pieces: `(first piece, set)`, ascending.
 type Runs = Vec<(u32, SetId)>;
 
-/// What one class allows towards (or from) every class, and every address piece.
-type Reach = (Vec<SetId>, Runs);
+/// What one class allows towards (or from) other classes (those with something
+/// allowed, ascending), and every address piece.
+type Reach = (Vec<(u32, SetId)>, Runs);
 
 static NO_CONNECTIONS: LazyLock<ConnectionSet> = LazyLock::new(ConnectionSet::none);
 
@@ -54,13 +55,16 @@ impl Connectivity {
         let mut sets = SetTable::new(classes.rules.len());
         let class_count = classes.classes.len();
 
-        // Into each class: one column per distinct (ingress rules, named ports).
+        // Into each class: one column per distinct (ingress rules, named ports), kept
+        // as the sources it admits, filed under each source.
         let mut columns: FxHashMap<(&[u32], u32), usize> = FxHashMap::default();
         let mut column_values: Vec<Reach> = Vec::new();
-        let mut column_of: Vec<Option<usize>> = Vec::with_capacity(class_count);
-        for class in &classes.classes {
+        let mut isolated_in = vec![false; class_count];
+        let mut admitted_from: Vec<Vec<(u32, SetId)>> = vec![Vec::new(); class_count];
+        let mut from_pieces = Vec::with_capacity(class_count);
+        for (to, class) in classes.classes.iter().enumerate() {
             let Some(rules) = &class.ingress_rules else {
-                column_of.push(None);
+                from_pieces.push(vec![(0, ALL)]);
                 continue;
             };
             let key = (rules.as_slice(), class.profile);
@@ -70,38 +74,54 @@ impl Connectivity {
                 let profile = classes.profiles.get(class.profile as usize).map(Vec::as_slice);
                 column_values.push(sets.ingress(&classes, rules, profile, &source_pieces));
             }
-            column_of.push(Some(index));
+            let Some((admitted, pieces)) = column_values.get(index) else { continue };
+            if let Some(flag) = isolated_in.get_mut(to) {
+                *flag = true;
+            }
+            let to = u32::try_from(to).unwrap_or(u32::MAX);
+            for (from, set) in admitted {
+                if let Some(list) = admitted_from.get_mut(*from as usize) {
+                    list.push((to, *set));
+                }
+            }
+            from_pieces.push(pieces.clone());
         }
 
-        // Out of each class: one row per distinct egress rule list, crossed with the columns.
+        // Out of each class: its egress (one per distinct rule list) met with the
+        // ingress of every destination, a row at a time.
         let mut matrix = vec![NONE; class_count * class_count];
-        let mut to_pieces = vec![Vec::new(); class_count];
-        let mut rows: FxHashMap<Option<&[u32]>, Reach> = FxHashMap::default();
+        let mut to_pieces = Vec::with_capacity(class_count);
+        let mut rows: FxHashMap<&[u32], Reach> = FxHashMap::default();
+        let mut out = vec![ALL; class_count];
         for (from, class) in classes.classes.iter().enumerate() {
-            let key = class.egress_rules.as_deref();
-            let (row, pieces) = rows.entry(key).or_insert_with(|| match key {
-                None => (vec![ALL; class_count], vec![(0, ALL)]),
-                Some(rules) => sets.egress(&classes, rules, &destination_pieces),
-            });
-            let Some(out) = matrix.get_mut(from * class_count..(from + 1) * class_count) else { continue };
-            for (to, (cell, allowed_out)) in out.iter_mut().zip(row).enumerate() {
-                let allowed_in = match column_of.get(to).copied().flatten().and_then(|c| column_values.get(c)) {
-                    None => ALL,
-                    Some((column, _)) => column.get(from).copied().unwrap_or(NONE),
-                };
-                *cell = sets.intersection(*allowed_out, allowed_in);
+            let Some(row) = matrix.get_mut(from * class_count..(from + 1) * class_count) else { continue };
+            match class.egress_rules.as_deref() {
+                None => {
+                    out.fill(ALL);
+                    to_pieces.push(vec![(0, ALL)]);
+                }
+                Some(rules) => {
+                    let (allowed, pieces) =
+                        rows.entry(rules).or_insert_with(|| sets.egress(&classes, rules, &destination_pieces));
+                    out.fill(NONE);
+                    for (to, set) in allowed.iter() {
+                        if let Some(cell) = out.get_mut(*to as usize) {
+                            *cell = *set;
+                        }
+                    }
+                    to_pieces.push(pieces.clone());
+                }
             }
-            if let Some(slot) = to_pieces.get_mut(from) {
-                slot.clone_from(pieces);
+            for ((cell, allowed_out), isolated) in row.iter_mut().zip(&out).zip(&isolated_in) {
+                *cell = if *isolated { NONE } else { *allowed_out };
+            }
+            for (to, allowed_in) in admitted_from.get(from).into_iter().flatten() {
+                let (Some(cell), Some(allowed_out)) = (row.get_mut(*to as usize), out.get(*to as usize)) else {
+                    continue;
+                };
+                *cell = sets.intersection(*allowed_out, *allowed_in);
             }
         }
-        let from_pieces = column_of
-            .iter()
-            .map(|column| match column.and_then(|c| column_values.get(c)) {
-                None => vec![(0, ALL)],
-                Some((_, pieces)) => pieces.clone(),
-            })
-            .collect();
         Connectivity {
             class_of: classes.class_of,
             class_count,
@@ -161,6 +181,12 @@ impl Connectivity {
     fn set(&self, id: SetId) -> &ConnectionSet {
         self.sets.get(id as usize).unwrap_or(&NO_CONNECTIONS)
     }
+}
+
+/// The classes with something allowed, and what.
+fn allowed_only(by_class: &[SetId]) -> Vec<(u32, SetId)> {
+    let allowed = by_class.iter().enumerate().filter(|(_, set)| **set != NONE);
+    allowed.map(|(class, set)| (u32::try_from(class).unwrap_or(u32::MAX), *set)).collect()
 }
 
 /// The value of the run holding `piece`.
@@ -301,7 +327,7 @@ impl SetTable {
             add_spans(&mut spans, rule, pieces, outside);
         }
         let runs = self.runs(spans, pieces.len());
-        (row, runs)
+        (allowed_only(&row), runs)
     }
 
     /// What the ingress `rules` of one class (whose named ports are `profile`) allow
@@ -335,7 +361,7 @@ impl SetTable {
             add_spans(&mut spans, rule, pieces, allowed);
         }
         let runs = self.runs(spans, pieces.len());
-        (column, runs)
+        (allowed_only(&column), runs)
     }
 
     /// Piecewise-constant runs over `count` pieces from spans that each allow a set.

@@ -333,7 +333,7 @@ impl Fixer<'_> {
         }
         let mut fix = String::new();
         if let Side::Isolated { policies, passes: false, .. } = egress
-            && let Some(policy) = policy_to_extend(cluster, policies, Direction::Egress)
+            && let Some(policy) = policy_to_extend(cluster, policies, Direction::Egress, destination)
         {
             let peer = yaml_peer(cluster, destination, policy_namespace(&policy.name));
             let _ = write!(
@@ -345,7 +345,7 @@ impl Fixer<'_> {
             );
         }
         if let Side::Isolated { policies, passes: false, .. } = ingress
-            && let Some(policy) = policy_to_extend(cluster, policies, Direction::Ingress)
+            && let Some(policy) = policy_to_extend(cluster, policies, Direction::Ingress, source)
         {
             let peer = yaml_peer(cluster, source, policy_namespace(&policy.name));
             let _ = write!(
@@ -405,16 +405,32 @@ fn policy_to_extend<'p>(
     cluster: &Cluster,
     policies: &'p [PolicyReference],
     direction: Direction,
+    other: Endpoint,
 ) -> Option<&'p PolicyReference> {
+    let other_namespace = match other {
+        Endpoint::Workload(index) => cluster.workloads.get(index).map(|workload| workload.namespace.as_str()),
+        Endpoint::Addresses(_) => None,
+    };
+    // A peer like the one to add: pods of the policy's namespace, pods of other
+    // namespaces, or addresses.
+    let alike = |policy: &super::cluster::Policy, peer: &super::cluster::Peer| match (peer, other_namespace) {
+        (super::cluster::Peer::Addresses(_), None) => true,
+        (super::cluster::Peer::Pods { namespaces, .. }, Some(namespace)) => {
+            (*namespaces == super::cluster::NamespaceScope::Own) == (namespace == policy.namespace)
+        }
+        _ => false,
+    };
     let score = |reference: &PolicyReference| {
         let Some(policy) = cluster.policies.iter().find(|policy| policy.display_name() == reference.name) else {
-            return (false, false);
+            return (false, false, false);
         };
         let rules = match direction {
             Direction::Egress => &policy.egress,
             Direction::Ingress => &policy.ingress,
         };
-        (!policy.pod_selector.selects_everything(), rules.as_ref().is_some_and(|rules| !rules.is_empty()))
+        let rules = rules.as_deref().unwrap_or_default();
+        let similar = rules.iter().filter_map(|rule| rule.peers.as_ref()).flatten().any(|peer| alike(policy, peer));
+        (!policy.pod_selector.selects_everything(), !rules.is_empty(), similar)
     };
     let best = policies.iter().map(score).max()?;
     policies.iter().find(|reference| score(reference) == best)
@@ -496,8 +512,10 @@ pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Opt
         Answer::Denied => "DENIED",
         Answer::Partly => "PARTLY ALLOWED",
     };
-    let _ = writeln!(text, "{} => {}{asked}: {answer}", explanation.source, explanation.destination);
-    if explanation.pairs.len() > 1 {
+    // One pair of endpoints is its own summary; several get one line above them.
+    let several = explanation.pairs.len() != 1;
+    if several {
+        let _ = writeln!(text, "{} => {}{asked}: {answer}", explanation.source, explanation.destination);
         let allowed = explanation.pairs.iter().filter(|pair| pair.allowed).count();
         let _ = writeln!(text, "  {allowed} of {} pairs of endpoints allowed", explanation.pairs.len());
     }
@@ -509,7 +527,8 @@ pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Opt
     }
     for pair in &explanation.pairs {
         let verdict = if pair.allowed { "ALLOWED" } else { "DENIED" };
-        let _ = writeln!(text, "\n{} => {}{asked}: {verdict}", pair.source, pair.destination);
+        let separator = if several { "\n" } else { "" };
+        let _ = writeln!(text, "{separator}{} => {}{asked}: {verdict}", pair.source, pair.destination);
         let _ = writeln!(text, "  allowed connections: {}", pair.connections);
         write_side(&mut text, "egress from", &pair.source, &pair.egress, line_text);
         write_side(&mut text, "ingress to", &pair.destination, &pair.ingress, line_text);
@@ -705,8 +724,6 @@ mod tests {
         let (explanation, text) = explained(&cluster, "shop/web", "shop/api:8080", FixStyle::Npg);
         assert_eq!(explanation.answer(), Answer::Allowed);
         expect_test::expect![[r#"
-            shop/web => shop/api on TCP 8080: ALLOWED
-
             shop/web[Deployment] => shop/api[Deployment] on TCP 8080: ALLOWED
               allowed connections: TCP 8080
               egress from shop/web[Deployment]: isolated by shop/npg-default-deny (shop.npg), shop/npg-web (shop.npg)
@@ -725,8 +742,6 @@ mod tests {
         let (explanation, text) = explained(&cluster, "shop/web", "shop/api:9090", FixStyle::Yaml);
         assert_eq!(explanation.answer(), Answer::Denied);
         expect_test::expect![[r#"
-            shop/web => shop/api on TCP 9090: DENIED
-
             shop/web[Deployment] => shop/api[Deployment] on TCP 9090: DENIED
               allowed connections: TCP 8080
               egress from shop/web[Deployment]: isolated by shop/npg-default-deny (shop.npg), shop/npg-web (shop.npg)

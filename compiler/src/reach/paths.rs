@@ -300,15 +300,21 @@ fn walk_back(
     }
 }
 
-/// `TCP 8080`, or `-` when the hop allows nothing (never the case on a path).
+/// `TCP 8080`, `any port` when the hop allows every connection, or `-` when it
+/// allows nothing (never the case on a path).
 fn port_text(hop: &Hop) -> String {
+    if hop.connections.is_all() {
+        return "any port".to_owned();
+    }
     hop.port().map_or_else(|| "-".to_owned(), |(protocol, port)| format!("{} {port}", protocol.as_kubernetes()))
 }
 
 /// ` (allows TCP 8080-8090)` when the hop allows more than the port shown.
 fn more_text(hop: &Hop) -> String {
     match hop.port() {
-        Some((protocol, port)) if hop.connections != ConnectionSet::ports(protocol, port, port) => {
+        Some((protocol, port))
+            if !hop.connections.is_all() && hop.connections != ConnectionSet::ports(protocol, port, port) =>
+        {
             format!(" (allows {})", hop.connections)
         }
         _ => String::new(),

@@ -14,7 +14,7 @@ use super::cluster::{Cluster, Workload};
 use super::connections::ConnectionSet;
 use super::pairs::{self, Direction, DirectionVerdict, Endpoint};
 use super::subjects::{Subject, SubjectKind};
-use crate::model::{Protocol, SourceLine};
+use crate::model::{Group, Placement, Protocol, SourceLine};
 
 /// One port of one protocol, as `explain SRC DST:PORT/PROTO` asks about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +167,7 @@ pub fn explain(
     destination: &Subject,
     asked: Option<AskedPort>,
     style: FixStyle,
+    groups: &[Group],
 ) -> Explanation {
     let (source_pieces, destination_pieces) = address_pieces(cluster);
     let sources = split_addresses(&source.endpoints, &source_pieces);
@@ -177,7 +178,7 @@ pub fn explain(
             if matches!((from, to), (Endpoint::Addresses(_), Endpoint::Addresses(_))) {
                 continue;
             }
-            pairs.push(explain_pair(cluster, *from, *to, asked, &Fixer { source, destination, asked, style }));
+            pairs.push(explain_pair(cluster, *from, *to, asked, &Fixer { source, destination, asked, style, groups }));
         }
     }
     Explanation { source: source.name.clone(), destination: destination.name.clone(), asked, pairs }
@@ -311,6 +312,8 @@ struct Fixer<'a> {
     destination: &'a Subject,
     asked: Option<AskedPort>,
     style: FixStyle,
+    /// The program's groups, to name a workload in an npg rule.
+    groups: &'a [Group],
 }
 
 impl Fixer<'_> {
@@ -327,7 +330,7 @@ impl Fixer<'_> {
             return None;
         }
         if self.style == FixStyle::Npg
-            && let Some(line) = self.npg_rule(source, destination)
+            && let Some(line) = self.npg_rule(cluster, source, destination)
         {
             return Some(line);
         }
@@ -361,7 +364,7 @@ impl Fixer<'_> {
 
     /// `group frontend may reach backend:8080`, with a `network` line first when an
     /// end is an address. `None` when an end is a workload rather than a group.
-    fn npg_rule(&self, source: Endpoint, destination: Endpoint) -> Option<String> {
+    fn npg_rule(&self, cluster: &Cluster, source: Endpoint, destination: Endpoint) -> Option<String> {
         let port = match self.asked {
             None => String::new(),
             Some(AskedPort { protocol: Protocol::Tcp, port }) => format!(":{port}"),
@@ -370,7 +373,11 @@ impl Fixer<'_> {
         };
         let mut networks = String::new();
         let mut name = |subject: &Subject, endpoint: Endpoint| match (&subject.kind, endpoint) {
-            (SubjectKind::Group { name }, _) => Some(name.clone()),
+            (SubjectKind::Group { name } | SubjectKind::Network { name }, _) => Some(name.clone()),
+            (_, Endpoint::Workload(index)) => {
+                let workload = cluster.workloads.get(index)?;
+                Some(self.group_of(workload, &mut networks))
+            }
             (SubjectKind::Addresses, Endpoint::Addresses(range)) => {
                 let network = network_name(range);
                 let blocks: Vec<String> = cidrs(range).iter().map(ToString::to_string).collect();
@@ -383,6 +390,30 @@ impl Fixer<'_> {
         let to = name(self.destination, destination)?;
         let keyword = if matches!(source, Endpoint::Addresses(_)) { "network" } else { "group" };
         Some(format!("{networks}{keyword} {from} may reach {to}{port}"))
+    }
+
+    /// A group of the program that selects `workload`, or a declaration (added to
+    /// `declarations`) of one that does.
+    fn group_of(&self, workload: &Workload, declarations: &mut String) -> String {
+        let selecting = self.groups.iter().find(|group| {
+            let placed = match &group.placement {
+                Placement::Namespace(namespace) => *namespace == workload.namespace,
+                Placement::Namespaces(_) | Placement::Any => false,
+            };
+            placed && group.builtin.is_none() && group.selector.matches(&workload.labels)
+        });
+        if let Some(group) = selecting {
+            return super::subjects::qualified_name(group);
+        }
+        let name: String = workload
+            .name
+            .chars()
+            .map(|character| if character.is_ascii_alphanumeric() { character.to_ascii_lowercase() } else { '-' })
+            .collect();
+        let selector: Vec<String> = workload.labels.iter().map(|(key, value)| format!("{key}={value}")).collect();
+        let selector = if selector.is_empty() { "*".to_owned() } else { selector.join(", ") };
+        let _ = writeln!(declarations, "group {name} in {} = {selector}", workload.namespace);
+        format!("{}/{name}", workload.namespace)
     }
 
     fn yaml_rule(&self, key: &str, peer: &str) -> String {
@@ -691,12 +722,13 @@ mod tests {
     }
 
     fn subject(cluster: &Cluster, name: &str) -> Subject {
-        subjects::resolve(cluster, &[], name).unwrap()
+        subjects::resolve(cluster, subjects::Names::default(), name).unwrap()
     }
 
     fn explained(cluster: &Cluster, source: &str, destination: &str, style: FixStyle) -> (Explanation, String) {
         let (destination, asked) = split_target(destination).unwrap();
-        let explanation = explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style);
+        let explanation =
+            explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style, &[]);
         let text = to_text(&explanation, &|line| (line.line == 7).then(|| "group web may reach api:8080".to_owned()));
         (explanation, text)
     }
@@ -835,18 +867,31 @@ mod tests {
             endpoints: vec![Endpoint::Workload(1)],
         };
         let asked = Some(AskedPort { protocol: Protocol::Udp, port: 5432 });
-        let explanation = explain(&cluster, &web, &db, asked, FixStyle::Npg);
+        let explanation = explain(&cluster, &web, &db, asked, FixStyle::Npg, &[]);
         assert_eq!(explanation.pairs[0].fix.as_deref(), Some("group web may reach db:5432/udp"));
         let outside = Subject {
             name: "203.0.113.0-203.0.113.255".into(),
             kind: SubjectKind::Addresses,
             endpoints: vec![Endpoint::Addresses(AddressRange::V4(0xCB00_7100, 0xCB00_71FF))],
         };
-        let explanation =
-            explain(&cluster, &web, &outside, Some(AskedPort { protocol: Protocol::Tcp, port: 443 }), FixStyle::Npg);
+        let explanation = explain(
+            &cluster,
+            &web,
+            &outside,
+            Some(AskedPort { protocol: Protocol::Tcp, port: 443 }),
+            FixStyle::Npg,
+            &[],
+        );
         assert_eq!(
             explanation.pairs[0].fix.as_deref(),
             Some("network net-203-0-113-0-24 = 203.0.113.0/24\ngroup web may reach net-203-0-113-0-24:443")
+        );
+        // A workload no group selects gets a group declared for it.
+        let api = subject(&cluster, "shop/api");
+        let explanation = explain(&cluster, &api, &db, None, FixStyle::Npg, &[]);
+        assert_eq!(
+            explanation.pairs[0].fix.as_deref(),
+            Some("group api in shop = app=api\ngroup shop/api may reach db")
         );
     }
 }

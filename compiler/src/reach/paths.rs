@@ -238,6 +238,12 @@ pub fn shortest_paths(
     max_hops: Option<u32>,
     limit: usize,
 ) -> Vec<Vec<Hop>> {
+    // A target that is compromised already says nothing; the others are what is asked.
+    let to: Vec<Node> = match to.iter().copied().filter(|node| !from.contains(node)).collect::<Vec<_>>() {
+        others if others.is_empty() => to.to_vec(),
+        others => others,
+    };
+    let to = to.as_slice();
     let mut search = Search::new(connectivity);
     let _ = search.run(from, max_hops);
     let Some(best) = to.iter().map(|node| search.hops(*node)).filter(|hops| *hops != u32::MAX).min() else {
@@ -321,16 +327,65 @@ fn more_text(hop: &Hop) -> String {
     }
 }
 
+/// Up to three names, then how many more.
 fn names(nodes: &[Node], cluster: &Cluster, connectivity: &Connectivity) -> String {
-    nodes.iter().map(|node| node.name(cluster, connectivity)).collect::<Vec<_>>().join(", ")
+    let shown: Vec<String> = nodes.iter().take(3).map(|node| node.name(cluster, connectivity)).collect();
+    match nodes.len() {
+        0..=3 => shown.join(", "),
+        count => format!("{} and {} more", shown.join(", "), count - 3),
+    }
 }
 
 /// The blast radius for people: the reached nodes grouped by hop count, each with
-/// the port of the hop that reaches it and where that hop starts.
+/// the port of the hop that reaches it and where that hop starts. Neighbouring
+/// address pieces reached the same way print (and count) as one range.
 pub fn blast_radius_text(radius: &BlastRadius, cluster: &Cluster, connectivity: &Connectivity) -> String {
+    // (hops, line, outside the cluster), neighbouring address pieces reached the same way joined.
+    let mut lines: Vec<(u32, String, bool)> = Vec::new();
+    let mut pending: Option<(AddressRange, &Reached)> = None;
+    let flush = |lines: &mut Vec<(u32, String, bool)>, pending: &mut Option<(AddressRange, &Reached)>| {
+        if let Some((range, reached)) = pending.take() {
+            let hop = &reached.last_hop;
+            let from = hop.from.name(cluster, connectivity);
+            let line = format!("  {range}[External] on {} from {from}{}", port_text(hop), more_text(hop));
+            lines.push((reached.hops, line, true));
+        }
+    };
+    for reached in &radius.reached {
+        let hop = &reached.last_hop;
+        if let Node::DestinationPiece(piece) = reached.node
+            && let Some(range) = connectivity.destination_pieces().get(piece)
+        {
+            let joined = pending.as_ref().and_then(|(before, earlier)| {
+                let same_way = earlier.hops == reached.hops
+                    && earlier.last_hop.from == hop.from
+                    && earlier.last_hop.connections == hop.connections;
+                same_way.then(|| join(*before, *range)).flatten()
+            });
+            match joined {
+                Some(joined) => pending = Some((joined, reached)),
+                None => {
+                    flush(&mut lines, &mut pending);
+                    pending = Some((*range, reached));
+                }
+            }
+            continue;
+        }
+        flush(&mut lines, &mut pending);
+        let line = format!(
+            "  {} on {} from {}{}",
+            reached.node.name(cluster, connectivity),
+            port_text(hop),
+            hop.from.name(cluster, connectivity),
+            more_text(hop)
+        );
+        lines.push((reached.hops, line, false));
+    }
+    flush(&mut lines, &mut pending);
+
     let mut text = String::new();
-    let workloads = radius.reached.iter().filter(|reached| matches!(reached.node, Node::Workload(_))).count();
-    let external = radius.reached.len() - workloads;
+    let external = lines.iter().filter(|(_, _, outside)| *outside).count();
+    let workloads = lines.len() - external;
     let _ = writeln!(
         text,
         "from {}: {workloads} workload{} and {external} external range{} reachable",
@@ -339,25 +394,30 @@ pub fn blast_radius_text(radius: &BlastRadius, cluster: &Cluster, connectivity: 
         if external == 1 { "" } else { "s" },
     );
     let mut current = 0;
-    for reached in &radius.reached {
-        if reached.hops != current {
-            current = reached.hops;
+    for (hops, line, _) in &lines {
+        if *hops != current {
+            current = *hops;
             let _ = writeln!(text, "hop {current}:");
         }
-        let hop = &reached.last_hop;
-        let _ = writeln!(
-            text,
-            "  {} on {} from {}{}",
-            reached.node.name(cluster, connectivity),
-            port_text(hop),
-            hop.from.name(cluster, connectivity),
-            more_text(hop)
-        );
+        let _ = writeln!(text, "{line}");
     }
     if radius.cut_short {
         let _ = writeln!(text, "(stopped at the hop limit; more is reachable beyond it)");
     }
     text
+}
+
+/// `first` and `second` as one range when `second` starts right after `first`.
+fn join(first: AddressRange, second: AddressRange) -> Option<AddressRange> {
+    match (first, second) {
+        (AddressRange::V4(start, end), AddressRange::V4(next, last)) if end.checked_add(1) == Some(next) => {
+            Some(AddressRange::V4(start, last))
+        }
+        (AddressRange::V6(start, end), AddressRange::V6(next, last)) if end.checked_add(1) == Some(next) => {
+            Some(AddressRange::V6(start, last))
+        }
+        _ => None,
+    }
 }
 
 /// The shortest paths for people, one hop per line with the port it uses.
@@ -684,7 +744,7 @@ mod tests {
         let radius = blast_radius(&connectivity, &[Node::Workload(0)], None);
         let paths = shortest_paths(&connectivity, &[Node::Workload(0)], &[Node::Workload(n - 1)], None, PATH_LIMIT);
         eprintln!("chain of {n}: searched in {:?}", started.elapsed());
-        let last = radius.reached.iter().filter(|r| matches!(r.node, Node::Workload(_))).last().unwrap();
+        let last = radius.reached.iter().rfind(|r| matches!(r.node, Node::Workload(_))).unwrap();
         assert_eq!((last.node, last.hops), (Node::Workload(n - 1), 999));
         assert_eq!(paths.len(), 1);
         assert_eq!(paths[0].len(), 999);

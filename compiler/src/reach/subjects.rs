@@ -9,9 +9,10 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::addresses::AddressRange;
+use super::addresses::AddressSet;
 use super::cluster::{Cluster, Workload};
 use super::pairs::Endpoint;
-use crate::model::{Group, NAMESPACE_NAME_LABEL, Placement};
+use crate::model::{BuiltinGroup, Group, Model, NAMESPACE_NAME_LABEL, Network, Placement};
 use crate::suggest;
 
 /// The kind npg gives the one workload that stands for each group of a program.
@@ -33,10 +34,32 @@ pub enum SubjectKind {
     /// A group of the program: the workloads it selects (its representative when
     /// there are no real workloads). `name` is the group's name as npg rules write it.
     Group { name: String },
+    /// A network of the program: its address ranges. `name` as rules write it.
+    Network { name: String },
     /// Workloads named `namespace/name` (and `[Kind]`).
     Workloads,
     /// Addresses outside the cluster.
     Addresses,
+}
+
+impl Subject {
+    /// Every endpoint is outside the cluster (an address, a CIDR or a network).
+    pub fn is_outside(&self) -> bool {
+        self.endpoints.iter().all(|endpoint| matches!(endpoint, Endpoint::Addresses(_)))
+    }
+}
+
+/// The names a program declares: its groups and networks (none for YAML alone).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Names<'a> {
+    pub groups: &'a [Group],
+    pub networks: &'a [Network],
+}
+
+impl<'a> Names<'a> {
+    pub fn of(model: Option<&'a Model>) -> Names<'a> {
+        model.map_or_else(Names::default, |model| Names { groups: &model.groups, networks: &model.networks })
+    }
 }
 
 /// Why a name could not be resolved.
@@ -68,13 +91,14 @@ impl fmt::Display for SubjectError {
     }
 }
 
-/// Resolves `name` against the workloads of `cluster` and the groups of the program
-/// (empty when the input is YAML alone).
+/// Resolves `name` against the workloads of `cluster` and the names of the program
+/// (none when the input is YAML alone).
 ///
 /// Addresses come first (an IP address or a CIDR), then `namespace/name[Kind]`
-/// (exactly one workload), then group names (a program's names win over workload
-/// names), then `namespace/name` and a bare workload name.
-pub fn resolve(cluster: &Cluster, groups: &[Group], name: &str) -> Result<Subject, SubjectError> {
+/// (exactly one workload), then group and network names (a program's names win
+/// over workload names), then `namespace/name` and a bare workload name.
+pub fn resolve(cluster: &Cluster, names: Names<'_>, name: &str) -> Result<Subject, SubjectError> {
+    let groups = names.groups;
     let name = name.trim();
     if let Some(range) = address(name) {
         return Ok(Subject {
@@ -88,19 +112,29 @@ pub fn resolve(cluster: &Cluster, groups: &[Group], name: &str) -> Result<Subjec
     {
         let found = indices(cluster, |w| w.namespace == namespace && w.name == workload_name && w.kind == kind);
         if found.is_empty() {
-            return Err(unknown(cluster, groups, name));
+            return Err(unknown(cluster, names, name));
         }
         return Ok(Subject { name: name.to_owned(), kind: SubjectKind::Workloads, endpoints: found });
     }
     if let Some(subject) = group(cluster, groups, name)? {
         return Ok(subject);
     }
+    if let Some(network) = names.networks.iter().find(|network| network.name == name) {
+        let mut addresses = AddressSet::default();
+        for block in &network.blocks {
+            for range in AddressSet::of_block(block).ranges() {
+                addresses.insert(range);
+            }
+        }
+        let endpoints = addresses.ranges().map(Endpoint::Addresses).collect();
+        return Ok(Subject { name: name.to_owned(), kind: SubjectKind::Network { name: name.to_owned() }, endpoints });
+    }
     let found = match name.split_once('/') {
         Some((namespace, workload_name)) => indices(cluster, |w| w.namespace == namespace && w.name == workload_name),
         None => bare_workload(cluster, name)?,
     };
     if found.is_empty() {
-        return Err(unknown(cluster, groups, name));
+        return Err(unknown(cluster, names, name));
     }
     Ok(Subject { name: name.to_owned(), kind: SubjectKind::Workloads, endpoints: found })
 }
@@ -172,7 +206,8 @@ pub fn qualified_name(group: &Group) -> String {
 }
 
 /// The workloads a group stands for: the real ones it selects when the cluster has
-/// any, else its representatives (kind [`REPRESENTATIVE_KIND`], named after it).
+/// any, else its representatives (kind [`REPRESENTATIVE_KIND`], named after it;
+/// for the built-in `cluster`, every representative).
 pub fn group_workloads(cluster: &Cluster, group: &Group) -> Vec<Endpoint> {
     let namespace_labels: BTreeMap<&str, BTreeMap<String, String>> = cluster
         .namespaces
@@ -195,13 +230,18 @@ pub fn group_workloads(cluster: &Cluster, group: &Group) -> Vec<Endpoint> {
     if !real.is_empty() {
         return real;
     }
+    if group.builtin == Some(BuiltinGroup::Cluster) {
+        // `cluster` has no representative of its own: every pod is in it.
+        return indices(cluster, |_| true);
+    }
     indices(cluster, |w| w.kind == REPRESENTATIVE_KIND && w.name == group.name && placed(w))
 }
 
 /// The error for a name nothing goes by, with the closest group or workload name.
-fn unknown(cluster: &Cluster, groups: &[Group], name: &str) -> SubjectError {
+fn unknown(cluster: &Cluster, names: Names<'_>, name: &str) -> SubjectError {
     let mut candidates: BTreeSet<String> = BTreeSet::new();
-    for group in groups {
+    candidates.extend(names.networks.iter().map(|network| network.name.clone()));
+    for group in names.groups {
         candidates.insert(group.name.clone());
         candidates.insert(qualified_name(group));
     }
@@ -256,10 +296,10 @@ mod tests {
 
     #[test]
     fn an_address_or_a_cidr_is_an_address_range() {
-        let subject = resolve(&Cluster::default(), &[], "10.1.0.0/16").unwrap();
+        let subject = resolve(&Cluster::default(), Names::default(), "10.1.0.0/16").unwrap();
         assert_eq!(subject.name, "10.1.0.0-10.1.255.255");
         assert_eq!(subject.kind, SubjectKind::Addresses);
-        let subject = resolve(&Cluster::default(), &[], "203.0.113.7").unwrap();
+        let subject = resolve(&Cluster::default(), Names::default(), "203.0.113.7").unwrap();
         assert_eq!(subject.endpoints, vec![Endpoint::Addresses(AddressRange::single("203.0.113.7".parse().unwrap()))]);
     }
 
@@ -271,7 +311,9 @@ mod tests {
             workload("shop", "web-canary", "Deployment", "web"),
             workload("data", "web", "Deployment", "web"),
         ]);
-        let subject = resolve(&cluster, &[group("frontend", "shop", "web")], "frontend").unwrap();
+        let subject =
+            resolve(&cluster, Names { groups: &[group("frontend", "shop", "web")], networks: &[] }, "frontend")
+                .unwrap();
         assert_eq!(subject.name, "shop/frontend");
         assert_eq!(subject.endpoints, vec![Endpoint::Workload(1), Endpoint::Workload(2)]);
     }
@@ -282,7 +324,9 @@ mod tests {
             workload("shop", "backend", REPRESENTATIVE_KIND, "api"),
             workload("shop", "frontend", REPRESENTATIVE_KIND, "web"),
         ]);
-        let subject = resolve(&cluster, &[group("frontend", "shop", "web")], "shop/frontend").unwrap();
+        let subject =
+            resolve(&cluster, Names { groups: &[group("frontend", "shop", "web")], networks: &[] }, "shop/frontend")
+                .unwrap();
         assert_eq!(subject.endpoints, vec![Endpoint::Workload(1)]);
     }
 
@@ -290,31 +334,65 @@ mod tests {
     fn namespace_and_name_find_workloads_of_any_kind_and_a_kind_picks_one() {
         let cluster =
             cluster(vec![workload("shop", "web", "Deployment", "web"), workload("shop", "web", "Pod", "web")]);
-        assert_eq!(resolve(&cluster, &[], "shop/web").unwrap().endpoints.len(), 2);
-        assert_eq!(resolve(&cluster, &[], "shop/web[Pod]").unwrap().endpoints, vec![Endpoint::Workload(1)]);
-        assert_eq!(resolve(&cluster, &[], "web").unwrap().endpoints.len(), 2);
+        assert_eq!(resolve(&cluster, Names::default(), "shop/web").unwrap().endpoints.len(), 2);
+        assert_eq!(
+            resolve(&cluster, Names::default(), "shop/web[Pod]").unwrap().endpoints,
+            vec![Endpoint::Workload(1)]
+        );
+        assert_eq!(resolve(&cluster, Names::default(), "web").unwrap().endpoints.len(), 2);
     }
 
     #[test]
     fn a_bare_name_in_two_namespaces_is_ambiguous() {
         let cluster =
             cluster(vec![workload("shop", "web", "Deployment", "a"), workload("data", "web", "Deployment", "b")]);
-        let error = resolve(&cluster, &[], "web").unwrap_err();
+        let error = resolve(&cluster, Names::default(), "web").unwrap_err();
         assert_eq!(error.to_string(), "`web` is ambiguous: say which of `data/web`, `shop/web` you mean");
     }
 
     #[test]
     fn an_unknown_name_suggests_the_closest_one() {
         let cluster = cluster(vec![workload("shop", "frontend", REPRESENTATIVE_KIND, "web")]);
-        let error = resolve(&cluster, &[group("frontend", "shop", "web")], "fronted").unwrap_err();
+        let error = resolve(&cluster, Names { groups: &[group("frontend", "shop", "web")], networks: &[] }, "fronted")
+            .unwrap_err();
         assert_eq!(error.to_string(), "no group, workload or address is called `fronted`; did you mean `frontend`?");
-        let error = resolve(&cluster, &[], "shop/web[Pod]").unwrap_err();
+        let error = resolve(&cluster, Names::default(), "shop/web[Pod]").unwrap_err();
         assert!(matches!(error, SubjectError::Unknown { .. }), "{error:?}");
     }
 
     #[test]
+    fn a_network_stands_for_its_addresses() {
+        let network = Network {
+            name: "internet".into(),
+            blocks: vec![crate::model::AddressBlock {
+                cidr: "0.0.0.0/0".parse().unwrap(),
+                except: vec!["10.0.0.0/8".parse().unwrap()],
+            }],
+            builtin: false,
+            source: None,
+        };
+        let names = Names { groups: &[], networks: std::slice::from_ref(&network) };
+        let subject = resolve(&Cluster::default(), names, "internet").unwrap();
+        assert_eq!(subject.kind, SubjectKind::Network { name: "internet".into() });
+        let ranges: Vec<String> = subject
+            .endpoints
+            .iter()
+            .map(|endpoint| match endpoint {
+                Endpoint::Addresses(range) => range.to_string(),
+                Endpoint::Workload(_) => String::new(),
+            })
+            .collect();
+        assert_eq!(ranges, ["0.0.0.0-9.255.255.255", "11.0.0.0-255.255.255.255"]);
+        assert!(subject.is_outside());
+        let error = resolve(&Cluster::default(), names, "internt").unwrap_err();
+        assert!(error.to_string().ends_with("did you mean `internet`?"), "{error}");
+    }
+
+    #[test]
     fn a_group_that_selects_nothing_is_an_error() {
-        let error = resolve(&cluster(vec![]), &[group("frontend", "shop", "web")], "frontend").unwrap_err();
+        let error =
+            resolve(&cluster(vec![]), Names { groups: &[group("frontend", "shop", "web")], networks: &[] }, "frontend")
+                .unwrap_err();
         assert_eq!(error, SubjectError::Empty { name: "frontend".into() });
     }
 }

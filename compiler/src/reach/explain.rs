@@ -642,6 +642,96 @@ fn rule_text(rule: &RuleReference, indent: &str, line_text: &dyn Fn(&SourceLine)
     text
 }
 
+/// An explanation as JSON: `source`, `destination`, `asked`, `answer` (`allowed`,
+/// `denied` or `partly allowed`) and per pair of endpoints both sides and the fix.
+pub fn to_json(explanation: &Explanation) -> String {
+    #[derive(serde::Serialize)]
+    struct RuleJson {
+        policy: String,
+        path: String,
+        connections: String,
+        origins: Vec<String>,
+        source: String,
+    }
+    #[derive(serde::Serialize)]
+    struct SideJson {
+        state: &'static str,
+        policies: Vec<String>,
+        admitting: Vec<RuleJson>,
+        other_ports: Vec<RuleJson>,
+        passes: bool,
+    }
+    #[derive(serde::Serialize)]
+    struct PairJson {
+        source: String,
+        destination: String,
+        allowed: bool,
+        connections: String,
+        egress: SideJson,
+        ingress: SideJson,
+        fix: Option<String>,
+    }
+    #[derive(serde::Serialize)]
+    struct ExplanationJson {
+        source: String,
+        destination: String,
+        asked: Option<String>,
+        answer: &'static str,
+        pairs: Vec<PairJson>,
+    }
+    let rules = |rules: &[RuleReference]| {
+        rules
+            .iter()
+            .map(|rule| RuleJson {
+                policy: rule.policy.name.clone(),
+                path: rule.path.clone(),
+                connections: rule.connections.to_string(),
+                origins: rule.origins.iter().map(ToString::to_string).collect(),
+                source: rule.policy.source.to_string(),
+            })
+            .collect()
+    };
+    let side = |side: &Side| {
+        let simple = |state| SideJson { state, policies: vec![], admitting: vec![], other_ports: vec![], passes: true };
+        match side {
+            Side::Outside => simple("outside"),
+            Side::HostNetwork => simple("host-network"),
+            Side::Open => simple("open"),
+            Side::Isolated { policies, admitting, other_ports, passes } => SideJson {
+                state: "isolated",
+                policies: policies.iter().map(|policy| policy.name.clone()).collect(),
+                admitting: rules(admitting),
+                other_ports: rules(other_ports),
+                passes: *passes,
+            },
+        }
+    };
+    let json = ExplanationJson {
+        source: explanation.source.clone(),
+        destination: explanation.destination.clone(),
+        asked: explanation.asked.map(|asked| asked.to_string()),
+        answer: match explanation.answer() {
+            Answer::Allowed => "allowed",
+            Answer::Denied => "denied",
+            Answer::Partly => "partly allowed",
+        },
+        pairs: explanation
+            .pairs
+            .iter()
+            .map(|pair| PairJson {
+                source: pair.source.clone(),
+                destination: pair.destination.clone(),
+                allowed: pair.allowed,
+                connections: pair.connections.to_string(),
+                egress: side(&pair.egress),
+                ingress: side(&pair.ingress),
+                fix: pair.fix.clone(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -766,6 +856,18 @@ mod tests {
                   from shop.npg:7: group web may reach api:8080
         "#]]
         .assert_eq(&text);
+    }
+
+    #[test]
+    fn json_carries_the_answer_both_sides_and_the_fix() {
+        let cluster = shop();
+        let (explanation, _) = explained(&cluster, "shop/web", "shop/api:9090", FixStyle::Yaml);
+        let json: serde_json::Value = serde_json::from_str(&to_json(&explanation)).unwrap();
+        assert_eq!(json["answer"], "denied");
+        assert_eq!(json["asked"], "TCP 9090");
+        assert_eq!(json["pairs"][0]["egress"]["state"], "isolated");
+        assert_eq!(json["pairs"][0]["egress"]["other_ports"][0]["origins"][0], "shop.npg:7");
+        assert!(json["pairs"][0]["fix"].as_str().unwrap().starts_with("add to spec.egress of shop/npg-web"));
     }
 
     #[test]

@@ -313,6 +313,39 @@ mod tests {
     }
 
     #[test]
+    fn an_address_family_only_one_side_cuts_is_compared_all_the_same() {
+        let egress_to_v6 = Policy {
+            namespace: "shop".into(),
+            name: "api-out".into(),
+            pod_selector: app("api"),
+            ingress: None,
+            egress: Some(vec![PolicyRule {
+                peers: Some(vec![Peer::Addresses(AddressBlock {
+                    cidr: "2001:db8::/32".parse().unwrap(),
+                    except: vec![],
+                })]),
+                ports: PortSet::All,
+                origins: vec![],
+            }]),
+            source: Arc::from("k8s.yaml"),
+        };
+        let text = compare(vec![], vec![egress_to_v6]);
+        assert!(
+            text.contains("  - shop/api[Deployment] => 0.0.0.0-255.255.255.255[External] : All Connections\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  - shop/api[Deployment] => ::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("2001:db8::-"), "{text}");
+        assert!(text.contains("  - shop/api[Deployment] => shop/db[Deployment] : All Connections\n"), "{text}");
+        assert!(!text.contains("connections opened"), "{text}");
+    }
+
+    #[test]
     fn the_same_policies_change_nothing() {
         let policies = vec![ingress("db", vec![pods("api")], 5432)];
         assert_eq!(compare(policies.clone(), policies), "no connection changes\n");

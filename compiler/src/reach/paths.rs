@@ -750,4 +750,91 @@ mod tests {
         assert_eq!(paths[0].len(), 999);
         assert!(paths[0].iter().all(|hop| hop.port() == Some((Protocol::Tcp, 80))));
     }
+
+    /// A cluster whose workload `i` admits exactly the workloads in `admits[i]` (port 80).
+    fn graph(admits: &[Vec<bool>]) -> (Cluster, Connectivity) {
+        let n = admits.len();
+        let name = |i: usize| format!("w{i}");
+        let policies = (0..n)
+            .map(|i| {
+                let peers = (0..n).filter(|j| admits[i][*j]).map(|j| to_pods(&name(j))).collect();
+                Policy {
+                    namespace: "shop".into(),
+                    name: format!("{}-in", name(i)),
+                    pod_selector: app(&name(i)),
+                    ingress: Some(vec![PolicyRule {
+                        peers: Some(peers),
+                        ports: PortSet::Only(vec![Port::Range { protocol: Protocol::Tcp, start: 80, end: 80 }]),
+                        origins: vec![],
+                    }]),
+                    egress: None,
+                    source: Arc::from("k8s.yaml"),
+                }
+            })
+            .collect();
+        let cluster = Cluster { namespaces: vec![], workloads: (0..n).map(|i| workload(&name(i))).collect(), policies };
+        let connectivity = Connectivity::of(&cluster);
+        (cluster, connectivity)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn hop_counts_and_shortest_paths_agree_with_all_pairs_distances(
+            admits in proptest::collection::vec(proptest::collection::vec(proptest::bool::weighted(0.25), 9), 9),
+            start in 0usize..9,
+            target in 0usize..9,
+        ) {
+            let n = admits.len();
+            let (_, connectivity) = graph(&admits);
+            // Floyd-Warshall over the same edges: j reaches i when i admits j.
+            let mut distance = vec![vec![u32::MAX; n]; n];
+            for i in 0..n {
+                distance[i][i] = 0;
+                for j in 0..n {
+                    if i != j && admits[j][i] {
+                        distance[i][j] = 1;
+                    }
+                }
+            }
+            for k in 0..n {
+                for i in 0..n {
+                    for j in 0..n {
+                        if distance[i][k] != u32::MAX && distance[k][j] != u32::MAX {
+                            distance[i][j] = distance[i][j].min(distance[i][k] + distance[k][j]);
+                        }
+                    }
+                }
+            }
+            let radius = blast_radius(&connectivity, &[Node::Workload(start)], None);
+            for to in 0..n {
+                let found = radius.reached.iter().find(|reached| reached.node == Node::Workload(to));
+                let expected = distance[start][to];
+                match found {
+                    Some(reached) => proptest::prop_assert_eq!(reached.hops, expected),
+                    None => proptest::prop_assert!(expected == u32::MAX || to == start),
+                }
+            }
+            let paths = shortest_paths(&connectivity, &[Node::Workload(start)], &[Node::Workload(target)], None, PATH_LIMIT);
+            if start == target {
+                proptest::prop_assert_eq!(paths.len(), 1);
+            } else if distance[start][target] == u32::MAX {
+                proptest::prop_assert!(paths.is_empty());
+            } else {
+                proptest::prop_assert!(!paths.is_empty());
+                for path in &paths {
+                    proptest::prop_assert_eq!(path.len() as u32, distance[start][target]);
+                    proptest::prop_assert_eq!(path.first().map(|hop| hop.from), Some(Node::Workload(start)));
+                    proptest::prop_assert_eq!(path.last().map(|hop| hop.to), Some(Node::Workload(target)));
+                    for pair in path.windows(2) {
+                        proptest::prop_assert_eq!(pair[0].to, pair[1].from);
+                    }
+                    for hop in path {
+                        proptest::prop_assert!(!hop.connections.is_empty());
+                    }
+                }
+            }
+        }
+    }
 }

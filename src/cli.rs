@@ -49,6 +49,16 @@ npg check policies/ --format json\n  npg check policies/ --format sarif > npg.sa
 npg fmt --check policies/   # list files whose layout would change; exit 1 if any\n\n\
 A file with syntax errors is left as it is and its errors are reported.")]
     Fmt(FmtArgs),
+
+    /// Work out who can reach what under the NetworkPolicies of Kubernetes manifests.
+    #[command(after_help = "Examples:\n  npg analyze k8s/\n  npg analyze k8s/ --format json -o connectivity.json\n  \
+npg analyze k8s/ --format dot | dot -Tsvg > connectivity.svg\n\n\
+Reads every `.yaml`, `.yml` and `.json` file under the paths given (folders recursively): \
+Namespaces, Pods, workload objects (Deployment, ReplicaSet, ReplicationController, DaemonSet, \
+StatefulSet, Job, CronJob) and NetworkPolicies; other kinds are skipped. Prints one line per \
+ordered pair of workloads (or address range outside the cluster) with something allowed:\n  \
+default/frontend[Deployment] => default/backend[Deployment] : TCP 9090")]
+    Analyze(AnalyzeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +97,50 @@ pub struct FmtArgs {
     /// Files or folders to format (folders recursively, `*.npg` only).
     #[arg(value_name = "PATHS", default_value = ".")]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Manifest files or folders to read (folders recursively: `.yaml`, `.yml`, `.json`).
+    #[arg(value_name = "PATHS", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to print the connectivity list.
+    #[arg(long, value_enum, default_value_t = ConnlistFormat::Txt, value_name = "FORMAT")]
+    pub format: ConnlistFormat,
+
+    /// Write the list to this file instead of stdout (`-` for stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// What a pod with `hostNetwork: true` is: `node`, its node's address (pod
+    /// selectors do not select it, policies do not isolate it, ipBlocks holding the
+    /// node's address match it, as most network plugins behave); or `pod`, a pod like
+    /// any other (as netpol-analyzer assumes).
+    #[arg(long, value_enum, default_value_t = HostNetworkMode::Node, value_name = "MODE")]
+    pub host_network: HostNetworkMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HostNetworkMode {
+    /// The node's address.
+    Node,
+    /// An ordinary pod.
+    Pod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConnlistFormat {
+    /// `source => destination : connections`, one line per pair.
+    Txt,
+    /// An array of `{"src", "dst", "conn"}` objects.
+    Json,
+    /// Comma-separated values with a `src,dst,conn` header.
+    Csv,
+    /// A Graphviz graph, one box per namespace.
+    Dot,
+    /// A Markdown table.
+    Md,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

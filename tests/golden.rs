@@ -20,11 +20,6 @@ mod common;
 const GENERATED_FIXTURES: &[(Code, &str)] =
     &[(Code::InvalidUtf8, "NPG0001-invalid-utf8"), (Code::FileTooLarge, "NPG0002-file-too-large")];
 
-/// Codes that only the connectivity engine reports. They get fixtures when the
-/// engine lands; until then they must stay in this list.
-const RESERVED_FOR_ENGINE: &[Code] =
-    &[Code::AssertionFailed, Code::ImpliedRule, Code::OverlappingGroups, Code::InvalidManifest];
-
 /// The examples the repository ships; each is a folder of `examples/`.
 const EXAMPLES: &[&str] = &["pci", "platform", "webshop"];
 
@@ -52,10 +47,11 @@ fn transcript(output: &Output) -> String {
     text
 }
 
-/// `npg check --color never FILE`, run beside the file so that the rendering
-/// names it without any machine-specific folder.
+/// `npg check --color never FILE` (for a `.yaml` manifest, `npg analyze`), run
+/// beside the file so that the rendering names it without any machine-specific folder.
 fn check_rendering(dir: &Path, file_name: &str) -> (String, Output) {
-    let output = npg(dir, &["check", "--color", "never", file_name]);
+    let command = if file_name.ends_with(".yaml") { "analyze" } else { "check" };
+    let output = npg(dir, &[command, "--color", "never", file_name]);
     (transcript(&output), output)
 }
 
@@ -88,16 +84,25 @@ fn fail_on(problems: &[String]) {
     assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
 }
 
-/// The `.npg` fixtures, by file stem (`NPG0201-unknown-name`), sorted.
+/// The fixtures, by file stem (`NPG0201-unknown-name`), sorted: `.npg` programs,
+/// and `.yaml` manifests for the codes of `npg analyze`.
 fn fixture_stems() -> Vec<String> {
-    let mut stems: Vec<String> = fs::read_dir(fixtures_dir())
+    fixture_files().into_iter().map(|(stem, _)| stem).collect()
+}
+
+/// The fixtures as (stem, file name), sorted by stem.
+fn fixture_files() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = fs::read_dir(fixtures_dir())
         .expect("tests/fixtures/diagnostics exists")
         .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "npg"))
-        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "npg" || extension == "yaml"))
+        .map(|path| {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (stem, path.file_name().unwrap().to_string_lossy().into_owned())
+        })
         .collect();
-    stems.sort();
-    stems
+    files.sort();
+    files
 }
 
 fn code_named(text: &str) -> Option<Code> {
@@ -133,16 +138,16 @@ fn check_fixture_output(stem: &str, code: Code, rendering: &str, output: &Output
 #[test]
 fn every_diagnostic_fixture_renders_as_its_golden() {
     let mut problems = Vec::new();
-    for stem in fixture_stems() {
+    for (stem, file_name) in fixture_files() {
         let Some(code) = fixture_code(&stem) else {
-            problems.push(format!("{stem}.npg is not named <known code>-<lowercase-slug>.npg"));
+            problems.push(format!("{file_name} is not named <known code>-<lowercase-slug>.npg (or .yaml)"));
             continue;
         };
-        let text = fs::read_to_string(fixtures_dir().join(format!("{stem}.npg"))).unwrap();
+        let text = fs::read_to_string(fixtures_dir().join(&file_name)).unwrap();
         if !text.starts_with(&format!("# {code}")) {
-            problems.push(format!("{stem}.npg must open with a `# {code}` comment saying what it shows"));
+            problems.push(format!("{file_name} must open with a `# {code}` comment saying what it shows"));
         }
-        let (rendering, output) = check_rendering(&fixtures_dir(), &format!("{stem}.npg"));
+        let (rendering, output) = check_rendering(&fixtures_dir(), &file_name);
         check_fixture_output(&stem, code, &rendering, &output, &mut problems);
     }
     fail_on(&problems);
@@ -163,13 +168,12 @@ fn every_golden_rendering_has_its_fixture() {
 }
 
 #[test]
-fn every_code_has_a_fixture_unless_listed_as_an_exception() {
+fn every_code_has_a_fixture_or_a_generated_one() {
     let covered: BTreeSet<Code> = fixture_stems().iter().filter_map(|stem| fixture_code(stem)).collect();
     let generated: BTreeSet<Code> = GENERATED_FIXTURES.iter().map(|(code, _)| *code).collect();
-    let reserved: BTreeSet<Code> = RESERVED_FOR_ENGINE.iter().copied().collect();
     let mut problems = Vec::new();
     for &code in Code::ALL {
-        let exception = generated.contains(&code) || reserved.contains(&code);
+        let exception = generated.contains(&code);
         if !covered.contains(&code) && !exception {
             problems.push(format!("{code} ({code:?}) has no fixture in tests/fixtures/diagnostics"));
         }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use crate::diagnostic::Diagnostic;
 use crate::emit::Manifest;
 use crate::model::Model;
+use crate::reach::ProgramCluster;
 
 /// One `.npg` file: its path as the program knows it and its text.
 #[salsa::input(debug)]
@@ -134,13 +135,19 @@ pub fn sorted_files(db: &dyn Db, program: Program) -> Vec<SourceFile> {
     files
 }
 
-/// Every diagnostic of the program, sorted.
+/// Every diagnostic of the program, sorted. Assertions and reachability warnings
+/// are worked out only for a program without other errors: with rules missing,
+/// they would report what the program does not say.
 pub fn program_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for file in sorted_files(db, program) {
         diagnostics.extend(crate::check::file_diagnostics(db, program, *file).iter().cloned());
     }
     diagnostics.extend(crate::check::program_wide_diagnostics(db, program).iter().cloned());
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.extend(reachability_warnings(db, program).iter().cloned());
+        diagnostics.extend(assertion_failures(db, program).iter().cloned());
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
     diagnostics
@@ -150,6 +157,34 @@ pub fn program_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
 #[salsa::tracked(returns(clone))]
 pub fn model(db: &dyn Db, program: Program) -> Arc<Model> {
     crate::check::build_model(db, program)
+}
+
+/// The cluster the program describes: its policies and one representative
+/// workload per group and namespace (see [`crate::reach::program_cluster`]).
+#[salsa::tracked(returns(clone))]
+pub fn program_cluster(db: &dyn Db, program: Program) -> Arc<ProgramCluster> {
+    let assertions = crate::check::assertions(db, program);
+    Arc::new(crate::reach::program_cluster(&model(db, program), &assertions))
+}
+
+/// The program's assertions that do not hold on its cluster (NPG0401).
+#[salsa::tracked(returns(clone))]
+pub fn assertion_failures(db: &dyn Db, program: Program) -> Arc<Vec<Diagnostic>> {
+    let assertions = crate::check::assertions(db, program);
+    if assertions.is_empty() {
+        return Arc::new(Vec::new());
+    }
+    let model = model(db, program);
+    let cluster = crate::reach::program::cluster_for_assertions(&model, &assertions);
+    let locations = crate::check::locations(db, program);
+    Arc::new(crate::reach::evaluate_program_assertions(&model, &assertions, &cluster, &locations))
+}
+
+/// Implied rules (NPG0505) and overlapping groups (NPG0506).
+#[salsa::tracked(returns(clone))]
+pub fn reachability_warnings(db: &dyn Db, program: Program) -> Arc<Vec<Diagnostic>> {
+    let locations = crate::check::locations(db, program);
+    Arc::new(crate::reach::warnings::reachability_warnings(&model(db, program), &locations))
 }
 
 /// The Kubernetes manifests, in their final order. Only meaningful when the

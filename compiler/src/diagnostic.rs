@@ -253,6 +253,18 @@ codes! {
     // Kubernetes manifests read by the connectivity engine (NPG06xx)
     /// A field of a Kubernetes object that Kubernetes rejects or that cannot be given a meaning.
     InvalidManifest = "NPG0601", Error;
+    /// A YAML document or JSON file that does not parse; it and the rest of its file are skipped.
+    UnreadableDocument = "NPG0602", Warning;
+    /// An object whose fields have values of the wrong type, or that is no Kubernetes object; it is skipped.
+    MalformedObject = "NPG0603", Warning;
+    /// A Namespace or NetworkPolicy given twice.
+    DuplicateObject = "NPG0604", Error;
+    /// Pods of one owner with different labels that a policy selector tells apart.
+    InconsistentOwnerLabels = "NPG0605", Error;
+    /// Manifests without any workload to report connectivity for.
+    NoWorkloads = "NPG0606", Error;
+    /// A workload on its node's network, which policies neither select nor isolate.
+    HostNetworkWorkload = "NPG0607", Warning;
 }
 
 impl fmt::Display for Code {

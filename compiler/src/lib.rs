@@ -48,3 +48,25 @@ pub fn build(db: &Database, program: Program) -> Result<Arc<Vec<Manifest>>, Vec<
     }
     Ok(db::manifests(db, program))
 }
+
+/// The cluster the program describes: the NetworkPolicies it compiles to (each rule
+/// with the npg lines behind it) and one representative workload per group and
+/// namespace. Only meaningful when the program has no errors.
+pub fn program_cluster(db: &Database, program: Program) -> Arc<reach::ProgramCluster> {
+    db::program_cluster(db, program)
+}
+
+/// The program's policies over a real cluster's namespaces and workloads, in place
+/// of the policies npg manages there: what the cluster allows once the program is
+/// applied (`npg check --workloads`).
+pub fn simulate(db: &Database, program: Program, real: &reach::Cluster) -> reach::Cluster {
+    reach::cluster_with_workloads(&db::model(db, program), real)
+}
+
+/// The program's assertions that fail on `cluster` (for instance one from
+/// [`simulate`]), each group standing for the workloads it selects there.
+pub fn assertion_failures_on(db: &Database, program: Program, cluster: &reach::Cluster) -> Vec<Diagnostic> {
+    let assertions = check::assertions(db, program);
+    let locations = check::locations(db, program);
+    reach::assertions::evaluate_assertions_at(&db::model(db, program), &assertions, cluster, &locations)
+}

@@ -244,6 +244,38 @@ pub struct Rule {
     pub origin: SourceLine,
 }
 
+/// An `assert` statement with its names resolved, checked against the
+/// connectivity of the compiled policies.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Assertion {
+    pub kind: AssertionKind,
+    /// One source for `can reach` and `cannot reach`; the listed ones for `only`.
+    pub sources: Vec<AssertionSource>,
+    pub target: Endpoint,
+    /// The ports asked about; `All` when none are written (for `kube-dns`, its DNS ports).
+    pub ports: PortSet,
+    /// Where the `assert` is written.
+    pub location: crate::diagnostic::Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AssertionKind {
+    /// `assert A can reach B[:PORTS]`
+    CanReach,
+    /// `assert A cannot reach B[:PORTS]`
+    CannotReach,
+    /// `assert only A, B can reach C[:PORTS]`
+    OnlyCanReach,
+}
+
+/// A source named by an assertion: a group or network, or (after `only`) a
+/// managed namespace, standing for every pod in it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AssertionSource {
+    Endpoint(Endpoint),
+    Namespace(String),
+}
+
 /// Which ports a rule allows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PortSet {

@@ -109,6 +109,7 @@ fn policy(index: usize) -> impl Strategy<Value = Policy> {
             ingress,
             egress,
             source: "test.yaml".into(),
+            managed_by_npg: false,
         },
     )
 }
@@ -206,6 +207,7 @@ fn workloads_no_policy_tells_apart_share_a_class() {
             ingress: Some(Vec::new()),
             egress: None,
             source: "shop.yaml".into(),
+            managed_by_npg: false,
         }],
     };
     let connectivity = Connectivity::of(&cluster);

@@ -1,6 +1,7 @@
 //! The subcommands: each reads its files, asks the compiler, reports, writes, and
 //! says how it ended. Shared here: reporting diagnostics on stderr.
 
+pub mod analyze;
 pub mod build;
 pub mod check;
 pub mod fmt;

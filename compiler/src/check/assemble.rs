@@ -11,10 +11,10 @@ use ipnet::IpNet;
 
 use super::{FileCheck, PortPiece, RulePorts, check_file};
 use crate::db::{self, Db, Program};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::model::{
-    AddressBlock, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId, Placement, Port, PortSet, Rule,
-    TeamId,
+    AddressBlock, Assertion, AssertionSource, BuiltinGroup, Endpoint, Group, GroupId, Model, Network, NetworkId,
+    Placement, Port, PortSet, Rule, TeamId,
 };
 use crate::resolve::{self, DeclKey, Kind};
 
@@ -22,7 +22,21 @@ use crate::resolve::{self, DeclKey, Kind};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Assembly {
     pub model: Arc<Model>,
+    /// Kept apart from the model, so that editing an assertion does not lower the
+    /// program again.
+    pub assertions: Arc<Vec<Assertion>>,
+    /// Where each group's name and each rule's target are written, index for
+    /// index with the model's groups (none for built-ins) and rules.
+    pub locations: Arc<Locations>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Spans of the model's groups and rules, kept apart from the model so that an
+/// edit that moves text within a line does not change it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Locations {
+    pub groups: Vec<Option<Location>>,
+    pub rules: Vec<Location>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -31,12 +45,19 @@ pub fn assemble(db: &dyn Db, program: Program) -> Assembly {
         db::sorted_files(db, program).iter().map(|&file| check_file(db, program, file)).collect();
     let mut assembler = Assembler::default();
     assembler.run(&checks);
-    Assembly { model: Arc::new(assembler.model), diagnostics: assembler.diagnostics }
+    Assembly {
+        model: Arc::new(assembler.model),
+        assertions: Arc::new(assembler.assertions),
+        locations: Arc::new(assembler.locations),
+        diagnostics: assembler.diagnostics,
+    }
 }
 
 #[derive(Default)]
 struct Assembler {
     model: Model,
+    assertions: Vec<Assertion>,
+    locations: Locations,
     diagnostics: Vec<Diagnostic>,
     group_ids: FxHashMap<DeclKey, GroupId>,
     network_ids: FxHashMap<String, NetworkId>,
@@ -51,6 +72,7 @@ impl Assembler {
         self.networks(checks);
         let ports = self.expand_ports(checks);
         self.rules(checks, &ports);
+        self.assertions(checks, &ports);
         self.unused(checks);
         self.dns_reachability(checks);
     }
@@ -81,15 +103,17 @@ impl Assembler {
     }
 
     fn groups(&mut self, checks: &[&FileCheck]) {
-        let mut groups: BTreeMap<DeclKey, Group> = builtin_groups();
+        let mut groups: BTreeMap<DeclKey, (Group, Option<Location>)> =
+            builtin_groups().into_iter().map(|(key, group)| (key, (group, None))).collect();
         for draft in checks.iter().flat_map(|check| &check.groups) {
             let mut group = draft.group.clone();
             group.owner = self.team(draft.owner.as_ref());
-            groups.entry(draft.key.clone()).or_insert(group);
+            groups.entry(draft.key.clone()).or_insert((group, Some(draft.name.clone())));
         }
-        for (index, (key, group)) in groups.into_iter().enumerate() {
+        for (index, (key, (group, location))) in groups.into_iter().enumerate() {
             self.group_ids.insert(key, GroupId(id(index)));
             self.model.groups.push(group);
+            self.locations.groups.push(location);
         }
     }
 
@@ -147,25 +171,8 @@ impl Assembler {
             let (Some(source), Some(target)) = (self.endpoint(&draft.source), self.endpoint(&draft.target)) else {
                 continue;
             };
-            let port_set = match &draft.ports {
-                RulePorts::All => PortSet::All,
-                RulePorts::Pieces(pieces) => {
-                    let mut list = Vec::new();
-                    let mut complete = true;
-                    for piece in pieces {
-                        match piece {
-                            PortPiece::Port(port) => list.push(port.clone()),
-                            PortPiece::Declared(name) => match ports.get(name) {
-                                Some(expanded) => list.extend(expanded.iter().cloned()),
-                                None => complete = false,
-                            },
-                        }
-                    }
-                    let Some(ports) = PortSet::only(list).filter(|_| complete) else {
-                        continue;
-                    };
-                    ports
-                }
+            let Some(port_set) = expand_rule_ports(&draft.ports, ports) else {
+                continue;
             };
             if let (Endpoint::Network(_), PortSet::Only(list)) = (target, &port_set)
                 && let Some(Port::Named { name, .. }) = list.iter().find(|port| matches!(port, Port::Named { .. }))
@@ -183,8 +190,45 @@ impl Assembler {
                 continue;
             }
             rules.push(Rule { source, target, ports: port_set, origin: draft.origin.clone() });
+            self.locations.rules.push(draft.target_location.clone());
         }
         self.model.rules = rules;
+    }
+
+    fn assertions(&mut self, checks: &[&FileCheck], ports: &BTreeMap<String, Vec<Port>>) {
+        for draft in checks.iter().flat_map(|check| &check.assertions) {
+            let Some(target) = self.endpoint(&draft.target) else { continue };
+            let Some(ports) = expand_rule_ports(&draft.ports, ports) else { continue };
+            let sources: Option<Vec<AssertionSource>> = draft
+                .sources
+                .iter()
+                .map(|key| match key.kind {
+                    Kind::Namespace => Some(AssertionSource::Namespace(key.name.to_string())),
+                    _ => self.endpoint(key).map(AssertionSource::Endpoint),
+                })
+                .collect();
+            let Some(sources) = sources else { continue };
+            if matches!(target, Endpoint::Network(_))
+                && let PortSet::Only(list) = &ports
+                && list.iter().any(|port| matches!(port, Port::Named { .. }))
+            {
+                let diagnostic = Diagnostic::new(
+                    Code::InvalidRule,
+                    draft.location.clone(),
+                    format!("network `{}` has no named ports: only pods have them", draft.target.name),
+                )
+                .with_help("give the port number");
+                self.diagnostics.push(diagnostic);
+                continue;
+            }
+            self.assertions.push(Assertion {
+                kind: draft.kind,
+                sources,
+                target,
+                ports,
+                location: draft.location.clone(),
+            });
+        }
     }
 
     fn unused(&mut self, checks: &[&FileCheck]) {
@@ -227,16 +271,24 @@ impl Assembler {
             }
         }
         for draft in checks.iter().flat_map(|check| &check.groups) {
-            let Placement::Namespace(namespace) = &draft.group.placement else {
-                continue;
-            };
-            let isolated = self.model.namespace(namespace).is_some_and(|namespace| namespace.isolate_egress);
             let Some(endpoint) = self.endpoint(&draft.key) else {
                 continue;
             };
-            if !isolated || !with_egress.contains(&endpoint) || with_dns.contains(&endpoint) {
+            if !with_egress.contains(&endpoint) || with_dns.contains(&endpoint) {
                 continue;
             }
+            // The first managed namespace the group lives in that isolates egress.
+            let isolating = self.model.namespaces.iter().find(|namespace| {
+                namespace.isolate_egress
+                    && match &draft.group.placement {
+                        Placement::Namespace(name) => *name == namespace.name,
+                        Placement::Namespaces(selector) => selector.matches(&namespace.all_labels()),
+                        Placement::Any => true,
+                    }
+            });
+            let Some(namespace) = isolating.map(|namespace| namespace.name.clone()) else {
+                continue;
+            };
             let name = draft.key.display_name();
             let diagnostic = Diagnostic::new(
                 Code::NoDnsEgress,
@@ -246,6 +298,24 @@ impl Assembler {
             .with_label("names will not resolve from these pods")
             .with_help(format!("add `group {name} may reach kube-dns`"));
             self.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+/// A rule's or assertion's ports with declared port names expanded; `None` when
+/// a name could not be expanded (its error is reported where it is declared).
+fn expand_rule_ports(ports: &RulePorts, declared: &BTreeMap<String, Vec<Port>>) -> Option<PortSet> {
+    match ports {
+        RulePorts::All => Some(PortSet::All),
+        RulePorts::Pieces(pieces) => {
+            let mut list = Vec::new();
+            for piece in pieces {
+                match piece {
+                    PortPiece::Port(port) => list.push(port.clone()),
+                    PortPiece::Declared(name) => list.extend(declared.get(name)?.iter().cloned()),
+                }
+            }
+            PortSet::only(list)
         }
     }
 }

@@ -14,13 +14,15 @@ use npg_grammar::ast::{
 };
 
 use super::kubernetes::{self, PortWord, Problem};
-use super::{FileCheck, GroupDraft, NamespaceDraft, PortDraft, PortPiece, RuleDraft, RulePorts, location};
+use super::{
+    AssertionDraft, FileCheck, GroupDraft, NamespaceDraft, PortDraft, PortPiece, RuleDraft, RulePorts, location,
+};
 use crate::db::{self, Db, SourceFile};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::line_index::LineIndex;
 use crate::model::{
-    AddressBlock, Group, LabelSelector, ManagedNamespace, Network, Placement, Port, Protocol, Requirement, SourceLine,
-    Subject, Team,
+    self, AddressBlock, Group, LabelSelector, ManagedNamespace, Network, Placement, Port, Protocol, Requirement,
+    SourceLine, Subject, Team,
 };
 use crate::resolve::{self, DeclKey, Kind, SymbolTable};
 
@@ -772,19 +774,33 @@ impl FileChecker<'_> {
 
     fn assert(&mut self, assert: &ast::Assert) {
         let expected = [Kind::Group, Kind::Network];
-        let (sources, target) = match &assert.kind {
-            AssertKind::CanReach { source, target } | AssertKind::CannotReach { source, target } => {
-                (std::slice::from_ref(source), target)
+        let (kind, sources, target, source_kinds) = match &assert.kind {
+            AssertKind::CanReach { source, target } => {
+                (model::AssertionKind::CanReach, std::slice::from_ref(source), target, &expected[..])
             }
-            AssertKind::OnlyCanReach { sources, target } => (sources.as_slice(), target),
+            AssertKind::CannotReach { source, target } => {
+                (model::AssertionKind::CannotReach, std::slice::from_ref(source), target, &expected[..])
+            }
+            AssertKind::OnlyCanReach { sources, target } => (
+                model::AssertionKind::OnlyCanReach,
+                sources.as_slice(),
+                target,
+                &[Kind::Group, Kind::Network, Kind::Namespace][..],
+            ),
         };
-        for source in sources {
-            self.resolve(source, &expected);
-        }
-        self.resolve(&target.reference, &expected);
-        if let Some(spec) = &target.ports {
-            self.port_spec(spec);
-        }
+        let resolved: Vec<Option<DeclKey>> = sources.iter().map(|source| self.resolve(source, source_kinds)).collect();
+        let target_key = self.resolve(&target.reference, &expected);
+        let ports = match &target.ports {
+            Some(spec) => self.port_spec(spec).map(RulePorts::Pieces),
+            None if target_key.as_ref().is_some_and(is_kube_dns) => Some(RulePorts::Pieces(dns_ports())),
+            None => Some(RulePorts::All),
+        };
+        let (Some(sources), Some(target), Some(ports)) =
+            (resolved.into_iter().collect::<Option<Vec<DeclKey>>>(), target_key, ports)
+        else {
+            return;
+        };
+        self.out.assertions.push(AssertionDraft { kind, sources, target, ports, location: self.at(assert.span) });
     }
 }
 

@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::model::{self, ManagedNamespace, Model, SourceLine};
 use crate::resolve::DeclKey;
 
-pub use assemble::Assembly;
+pub use assemble::{Assembly, Locations};
 
 /// What checking one file yields: its diagnostics and its part of the model, with
 /// references to other files' declarations still as keys.
@@ -28,6 +28,7 @@ pub struct FileCheck {
     pub ports: Vec<PortDraft>,
     pub networks: Vec<model::Network>,
     pub rules: Vec<RuleDraft>,
+    pub assertions: Vec<AssertionDraft>,
     /// Every name this file declares, where its name is written.
     pub declarations: Vec<(DeclKey, Location)>,
     /// Every declared name this file uses, sorted, each once.
@@ -81,6 +82,17 @@ pub struct RuleDraft {
     pub target_location: Location,
 }
 
+/// An `assert` whose names resolved and whose ports are valid, before declared
+/// ports are expanded.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AssertionDraft {
+    pub kind: model::AssertionKind,
+    pub sources: Vec<DeclKey>,
+    pub target: DeclKey,
+    pub ports: RulePorts,
+    pub location: Location,
+}
+
 /// Checks one file against the program's names.
 #[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, program: Program, file: SourceFile) -> FileCheck {
@@ -96,6 +108,18 @@ pub fn file_diagnostics(db: &dyn Db, program: Program, file: SourceFile) -> &[Di
 /// Diagnostics about the program as a whole (unused declarations, say).
 pub fn program_wide_diagnostics(db: &dyn Db, program: Program) -> &[Diagnostic] {
     &assemble::assemble(db, program).diagnostics
+}
+
+/// The program's assertions, names resolved and ports expanded.
+#[salsa::tracked(returns(clone))]
+pub fn assertions(db: &dyn Db, program: Program) -> Arc<Vec<model::Assertion>> {
+    assemble::assemble(db, program).assertions.clone()
+}
+
+/// Where the model's groups and rules are written.
+#[salsa::tracked(returns(clone))]
+pub fn locations(db: &dyn Db, program: Program) -> Arc<Locations> {
+    assemble::assemble(db, program).locations.clone()
 }
 
 /// The checked model of the whole program.

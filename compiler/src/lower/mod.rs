@@ -20,7 +20,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::model::{Model, SourceLine};
 use crate::parallel::Cores;
 
-pub use policies::{ALLOW_INTERNAL, DEFAULT_DENY, group_policy_name};
+pub use policies::{ALLOW_INTERNAL, DEFAULT_DENY, RuleOrigins, group_policy_name};
 
 /// Label on every object npg writes: `app.kubernetes.io/managed-by: npg`.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
@@ -83,6 +83,25 @@ pub fn kubernetes_objects(model: &Model) -> Vec<KubeObject> {
     // from another thread, which keeps their memory longer (30 MB more at the peak
     // of the 10k-group benchmark) for a few tens of milliseconds saved.
     lower(model, Cores::One, |object| object)
+}
+
+/// The model's NetworkPolicies, in the order [`kubernetes_objects`] gives them,
+/// each with the npg rules behind every `ingress` and `egress` entry. The policies
+/// are exactly those written to manifests.
+pub fn network_policies_with_origins(model: &Model) -> Vec<(NetworkPolicy, RuleOrigins)> {
+    policies::map_policies_with_origins(model, &|_| true, &|policy, origins| (policy, origins))
+}
+
+/// What `finish` makes of each NetworkPolicy of the model and the rules behind
+/// its entries, in the order of [`network_policies_with_origins`], for the
+/// namespaces `wanted` accepts. Policies are built on every core and dropped
+/// once `finish` has seen them.
+pub fn map_network_policies_with_origins<T: Send>(
+    model: &Model,
+    wanted: impl Fn(&str) -> bool + Sync,
+    finish: impl Fn(NetworkPolicy, RuleOrigins) -> T + Sync,
+) -> Vec<T> {
+    policies::map_policies_with_origins(model, &wanted, &finish)
 }
 
 /// What `finish` makes of each object the model asks for, in the order of

@@ -22,6 +22,13 @@ pub(super) struct Rank(u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct NamespaceIndex(u32);
 
+impl NamespaceIndex {
+    /// The position in the model's namespace table.
+    pub(super) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// The other end of a rule, as seen from the namespace of the policy being written,
 /// with each selector, name or address block by its [`Rank`]. Since ranks order as
 /// the values do, the derived order is that of the values: the order of rule

@@ -35,6 +35,17 @@ pub fn group_policy_name(group: &Group) -> String {
 pub(super) struct OwnedPolicy {
     pub(super) owner: PolicyOwner,
     pub(super) policy: NetworkPolicy,
+    /// The rules behind each entry; empty unless asked for.
+    pub(super) origins: RuleOrigins,
+}
+
+/// The npg rules behind each `ingress` and `egress` entry of one NetworkPolicy,
+/// index for index, each list sorted and free of repeats. The entries of
+/// `npg-allow-internal` name the namespace declaration; `npg-default-deny` has none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleOrigins {
+    pub ingress: Vec<Vec<SourceLine>>,
+    pub egress: Vec<Vec<SourceLine>>,
 }
 
 /// Where a policy is, its name and the team that may edit it: all that RBAC
@@ -46,9 +57,17 @@ pub(super) struct PolicyOwner {
 }
 
 impl OwnedPolicy {
-    fn finish<T>(self, finish: &impl Fn(NetworkPolicy) -> T) -> (T, PolicyOwner) {
-        (finish(self.policy), self.owner)
+    fn finish<T>(self, finish: &impl Fn(NetworkPolicy, RuleOrigins) -> T) -> (T, PolicyOwner) {
+        (finish(self.policy, self.origins), self.owner)
     }
+}
+
+/// Whether lowering records which rules are behind each policy entry (the
+/// connectivity engine asks; writing manifests does not).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origins {
+    Skip,
+    Record,
 }
 
 /// Every NetworkPolicy of the model, built on `cores`, each handed to `finish` on
@@ -59,12 +78,38 @@ pub(super) fn network_policies<T: Send>(
     cores: Cores,
     finish: &(impl Fn(NetworkPolicy) -> T + Sync),
 ) -> (Vec<T>, Vec<PolicyOwner>) {
+    policies_with(model, cores, Origins::Skip, &|_| true, &|policy, _| finish(policy))
+}
+
+/// Every NetworkPolicy of the model, in the order of [`network_policies`], each
+/// with the rules behind its entries.
+/// Only the policies of namespaces `wanted` accepts are built.
+pub(super) fn map_policies_with_origins<T: Send>(
+    model: &Model,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+    finish: &(impl Fn(NetworkPolicy, RuleOrigins) -> T + Sync),
+) -> Vec<T> {
+    policies_with(model, Cores::All, Origins::Record, wanted, finish).0
+}
+
+fn policies_with<T: Send>(
+    model: &Model,
+    cores: Cores,
+    record: Origins,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+    finish: &(impl Fn(NetworkPolicy, RuleOrigins) -> T + Sync),
+) -> (Vec<T>, Vec<PolicyOwner>) {
     let namespace_policies = parallel::map_on(cores, &model.namespaces, |namespace| {
-        let policies = default_deny(namespace).into_iter().chain(allow_internal(namespace));
+        if !wanted(&namespace.name) {
+            return Vec::new();
+        }
+        let policies = default_deny(namespace).into_iter().chain(allow_internal(namespace, record));
         policies.map(|policy| policy.finish(finish)).collect::<Vec<_>>()
     });
     let peers = Peers::new(model);
-    let plans: Vec<_> = plan_group_policies(model, &peers).into_iter().collect();
+    let options =
+        PlanOptions { record, wanted: model.namespaces.iter().map(|namespace| wanted(&namespace.name)).collect() };
+    let plans: Vec<_> = plan_group_policies(model, &peers, &options).into_iter().collect();
     let group_policies = parallel::map_on(cores, &plans, |((namespace, group_id), plan)| {
         let (Some(namespace), Some(group)) = (peers.namespace(*namespace), model.group(*group_id)) else {
             return None;
@@ -94,13 +139,13 @@ fn default_deny(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
         policy_types: Some(types),
         ..NetworkPolicySpec::default()
     };
-    Some(namespace_policy(namespace, DEFAULT_DENY, spec))
+    Some(namespace_policy(namespace, DEFAULT_DENY, spec, RuleOrigins::default()))
 }
 
 /// Every pod of the namespace may reach every other, in the isolated directions.
 /// A direction that is not isolated is open already; naming it in `policyTypes`
 /// would isolate it instead.
-fn allow_internal(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
+fn allow_internal(namespace: &ManagedNamespace, record: Origins) -> Option<OwnedPolicy> {
     if !namespace.allow_internal {
         return None;
     }
@@ -119,11 +164,23 @@ fn allow_internal(namespace: &ManagedNamespace) -> Option<OwnedPolicy> {
             .then(|| vec![NetworkPolicyIngressRule { from: every_pod_here(), ports: None }]),
         egress: namespace.isolate_egress.then(|| vec![NetworkPolicyEgressRule { to: every_pod_here(), ports: None }]),
     };
-    Some(namespace_policy(namespace, ALLOW_INTERNAL, spec))
+    let mut origins = RuleOrigins::default();
+    if record == Origins::Record {
+        let declaration = || vec![namespace.source.clone()];
+        origins.ingress.extend(namespace.isolate_ingress.then(declaration));
+        origins.egress.extend(namespace.isolate_egress.then(declaration));
+    }
+    Some(namespace_policy(namespace, ALLOW_INTERNAL, spec, origins))
 }
 
-fn namespace_policy(namespace: &ManagedNamespace, name: &str, spec: NetworkPolicySpec) -> OwnedPolicy {
+fn namespace_policy(
+    namespace: &ManagedNamespace,
+    name: &str,
+    spec: NetworkPolicySpec,
+    origins: RuleOrigins,
+) -> OwnedPolicy {
     OwnedPolicy {
+        origins,
         owner: PolicyOwner { namespace: namespace.name.clone(), name: name.to_owned(), team: namespace.owner },
         policy: NetworkPolicy {
             metadata: object_meta(name, &namespace.name, (NAMESPACE_LABEL, &namespace.name), &namespace.source, None),
@@ -139,6 +196,9 @@ struct GroupPlan<'m> {
     egress: BTreeMap<Peer, Cow<'m, PortSet>>,
     /// The rules behind the policy, once or more each.
     origins: Vec<&'m SourceLine>,
+    /// The rules behind each entry, when recorded.
+    ingress_origins: BTreeMap<Peer, Vec<&'m SourceLine>>,
+    egress_origins: BTreeMap<Peer, Vec<&'m SourceLine>>,
 }
 
 #[derive(Clone, Copy)]
@@ -156,20 +216,37 @@ impl Direction {
     }
 }
 
+/// What planning records, and for which namespaces.
+struct PlanOptions {
+    record: Origins,
+    /// Per managed namespace, in model order: whether its policies are wanted.
+    wanted: Vec<bool>,
+}
+
+impl PlanOptions {
+    fn wants(&self, namespace: NamespaceIndex) -> bool {
+        self.wanted.get(namespace.index()).copied().unwrap_or(false)
+    }
+}
+
 /// Both halves of every rule, keyed by (namespace, group). The egress half
 /// belongs to the source group, the ingress half to the target group; networks and
 /// the built-in `cluster` have no policy of their own.
-fn plan_group_policies<'m>(model: &'m Model, peers: &Peers<'m>) -> BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>> {
+fn plan_group_policies<'m>(
+    model: &'m Model,
+    peers: &Peers<'m>,
+    options: &PlanOptions,
+) -> BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>> {
     let mut plans = BTreeMap::new();
     for rule in &model.rules {
         if rule.ports.is_empty() {
             continue;
         }
         if let Endpoint::Group(source) = rule.source {
-            add_half(model, peers, &mut plans, rule, source, rule.target, Direction::Egress);
+            add_half(model, peers, &mut plans, (rule, options), source, rule.target, Direction::Egress);
         }
         if let Endpoint::Group(target) = rule.target {
-            add_half(model, peers, &mut plans, rule, target, rule.source, Direction::Ingress);
+            add_half(model, peers, &mut plans, (rule, options), target, rule.source, Direction::Ingress);
         }
     }
     plans
@@ -182,7 +259,7 @@ fn add_half<'m>(
     model: &'m Model,
     peers: &Peers<'m>,
     plans: &mut BTreeMap<(NamespaceIndex, GroupId), GroupPlan<'m>>,
-    rule: &'m Rule,
+    (rule, options): (&'m Rule, &PlanOptions),
     owner: GroupId,
     other_end: Endpoint,
     direction: Direction,
@@ -194,7 +271,7 @@ fn add_half<'m>(
         return;
     }
     for &home in peers.homes(owner) {
-        if !peers.namespace(home).is_some_and(|namespace| direction.is_isolated_in(namespace)) {
+        if !peers.namespace(home).is_some_and(|namespace| direction.is_isolated_in(namespace)) || !options.wants(home) {
             continue;
         }
         let mut other_peers = peers.endpoint_peers(other_end, home).peekable();
@@ -202,11 +279,14 @@ fn add_half<'m>(
             continue;
         }
         let plan: &mut GroupPlan = plans.entry((home, owner)).or_default();
-        let entries = match direction {
-            Direction::Ingress => &mut plan.ingress,
-            Direction::Egress => &mut plan.egress,
+        let (entries, entry_origins) = match direction {
+            Direction::Ingress => (&mut plan.ingress, &mut plan.ingress_origins),
+            Direction::Egress => (&mut plan.egress, &mut plan.egress_origins),
         };
         for peer in other_peers {
+            if options.record == Origins::Record {
+                entry_origins.entry(peer).or_default().push(&rule.origin);
+            }
             match entries.entry(peer) {
                 Entry::Vacant(entry) if rule.ports.is_normalized() => {
                     entry.insert(Cow::Borrowed(&rule.ports));
@@ -269,7 +349,21 @@ fn group_policy(
         ingress: (!ingress.is_empty()).then_some(ingress),
         egress: (!egress.is_empty()).then_some(egress),
     };
+    let entry_origins = |recorded: &BTreeMap<Peer, Vec<&SourceLine>>| -> Vec<Vec<SourceLine>> {
+        recorded
+            .values()
+            .map(|lines| {
+                let mut lines: Vec<SourceLine> = lines.iter().map(|line| (*line).clone()).collect();
+                lines.sort_unstable();
+                lines.dedup();
+                lines
+            })
+            .collect()
+    };
+    let origins =
+        RuleOrigins { ingress: entry_origins(&plan.ingress_origins), egress: entry_origins(&plan.egress_origins) };
     Some(OwnedPolicy {
+        origins,
         policy: NetworkPolicy {
             metadata: object_meta(&name, &namespace.name, (GROUP_LABEL, &group.name), source, Some(rules)),
             spec: Some(spec),

@@ -451,3 +451,54 @@ mod determinism {
         }
     }
 }
+
+#[test]
+fn policies_with_origins_are_the_written_policies_and_name_the_rules_behind_each_entry() {
+    let mut model = ModelBuilder::new();
+    model.namespace("shop").allow_internal = true;
+    model.namespace("data");
+    let web = model.group_in("shop", "web", "app=web");
+    let api = model.group_in("shop", "api", "app=api");
+    let db = model.group_in("data", "db", "app=db");
+    let internet = model.network("internet", &["0.0.0.0/0"]);
+    model.rule(Endpoint::Group(web), Endpoint::Group(api), "8080");
+    model.rule(Endpoint::Group(api), Endpoint::Group(db), "5432");
+    model.rule(Endpoint::Group(web), Endpoint::Group(api), "9090");
+    model.rule(Endpoint::Network(internet), Endpoint::Group(web), "443");
+    let built = model.build();
+
+    let written: Vec<NetworkPolicy> = kubernetes_objects(&built)
+        .into_iter()
+        .filter_map(|object| match object {
+            KubeObject::NetworkPolicy(policy) => Some(policy),
+            _ => None,
+        })
+        .collect();
+    let with_origins = super::network_policies_with_origins(&built);
+    let policies: Vec<NetworkPolicy> = with_origins.iter().map(|(policy, _)| policy.clone()).collect();
+    assert_eq!(policies, written);
+
+    let lines = |entries: &[Vec<SourceLine>]| -> Vec<Vec<u32>> {
+        entries.iter().map(|lines| lines.iter().map(|line| line.line).collect()).collect()
+    };
+    let summary: Vec<String> = with_origins
+        .iter()
+        .map(|(policy, origins)| {
+            format!(
+                "{}/{} ingress {:?} egress {:?}",
+                policy.metadata.namespace.as_deref().unwrap_or_default(),
+                policy.metadata.name.as_deref().unwrap_or_default(),
+                lines(&origins.ingress),
+                lines(&origins.egress)
+            )
+        })
+        .collect();
+    expect_test::expect![[r#"
+        shop/npg-default-deny ingress [] egress []
+        shop/npg-allow-internal ingress [[1]] egress [[1]]
+        data/npg-default-deny ingress [] egress []
+        shop/npg-web ingress [[10]] egress [[7, 9]]
+        shop/npg-api ingress [[7, 9]] egress [[8]]
+        data/npg-db ingress [[8]] egress []"#]]
+    .assert_eq(&summary.join("\n"));
+}

@@ -277,16 +277,16 @@ impl<'c> Classes<'c> {
         let mut profiles: Vec<Vec<NamedPort>> = Vec::new();
         let mut profile_of = Vec::with_capacity(count);
         for workload in workloads {
-            let mut profile: Vec<NamedPort> = workload
-                .ports
-                .iter()
-                .filter_map(|port| {
-                    let name = port.name.as_deref()?;
-                    named_ports.contains(&(name, port.protocol)).then(|| (name.to_owned(), port.protocol, port.port))
-                })
-                .collect();
+            // A name declared twice resolves to its first declaration, as `pairs::named_port` does.
+            let mut profile: Vec<NamedPort> = Vec::new();
+            for port in &workload.ports {
+                let Some(name) = port.name.as_deref() else { continue };
+                let declared = profile.iter().any(|(seen, protocol, _)| seen == name && *protocol == port.protocol);
+                if named_ports.contains(&(name, port.protocol)) && !declared {
+                    profile.push((name.to_owned(), port.protocol, port.port));
+                }
+            }
             profile.sort();
-            profile.dedup_by(|later, earlier| later.0 == earlier.0 && later.1 == earlier.1);
             let next = u32::try_from(profiles.len()).unwrap_or(u32::MAX);
             let id = *profile_ids.entry(profile.clone()).or_insert(next);
             if id == next {

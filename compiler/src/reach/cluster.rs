@@ -80,6 +80,9 @@ pub struct Policy {
     pub egress: Option<Vec<PolicyRule>>,
     /// Where the policy came from: a YAML file, or the npg declaration it was lowered from.
     pub source: Arc<str>,
+    /// Labelled `app.kubernetes.io/managed-by: npg`: written by npg, so a program
+    /// replaces it when its policies are simulated over a real cluster.
+    pub managed_by_npg: bool,
 }
 
 impl Policy {

@@ -76,7 +76,10 @@ pub fn policy_from_kubernetes(policy: &NetworkPolicy, source: Arc<str>) -> Resul
             .collect()
     });
     if problems.is_empty() {
-        Ok(Policy { namespace, name, pod_selector, ingress, egress, source })
+        let managed_by_npg = policy.metadata.labels.as_ref().is_some_and(|labels| {
+            labels.get(crate::lower::MANAGED_BY_LABEL).map(String::as_str) == Some(crate::lower::MANAGED_BY)
+        });
+        Ok(Policy { namespace, name, pod_selector, ingress, egress, source, managed_by_npg })
     } else {
         Err(problems)
     }

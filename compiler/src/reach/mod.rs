@@ -4,6 +4,7 @@
 
 pub mod addresses;
 pub mod analysis;
+pub mod assertions;
 mod classes;
 pub mod cluster;
 pub mod connections;
@@ -11,12 +12,17 @@ pub mod connlist;
 pub mod diff;
 pub mod explain;
 pub mod kubernetes;
+pub mod manifests;
 pub mod pairs;
 pub mod paths;
+pub mod program;
 pub mod subjects;
+pub mod warnings;
 
 pub use addresses::{AddressRange, AddressSet};
 pub use analysis::Connectivity;
+pub use assertions::{evaluate_assertions, evaluate_program_assertions};
 pub use cluster::{Cluster, ContainerPort, HostNetwork, Namespace, NamespaceScope, Peer, Policy, PolicyRule, Workload};
 pub use connections::ConnectionSet;
 pub use pairs::{Direction, Endpoint, PairVerdict};
+pub use program::{ProgramCluster, cluster_for_program, cluster_with_workloads, program_cluster};

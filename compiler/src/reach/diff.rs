@@ -258,6 +258,7 @@ mod tests {
             }]),
             egress: None,
             source: Arc::from("k8s.yaml"),
+            managed_by_npg: false,
         }
     }
 
@@ -328,6 +329,7 @@ mod tests {
                 origins: vec![],
             }]),
             source: Arc::from("k8s.yaml"),
+            managed_by_npg: false,
         };
         let text = compare(vec![], vec![egress_to_v6]);
         assert!(

@@ -775,6 +775,7 @@ mod tests {
             ingress: Some(vec![]),
             egress: Some(vec![]),
             source: Arc::from("shop.npg"),
+            managed_by_npg: false,
         };
         let web = Policy {
             namespace: "shop".into(),
@@ -787,6 +788,7 @@ mod tests {
                 origins: origin(7),
             }]),
             source: Arc::from("shop.npg"),
+            managed_by_npg: false,
         };
         let api = Policy {
             namespace: "shop".into(),
@@ -799,6 +801,7 @@ mod tests {
             }]),
             egress: None,
             source: Arc::from("shop.npg"),
+            managed_by_npg: false,
         };
         Cluster {
             namespaces: vec![Namespace { name: "shop".into(), labels: BTreeMap::new() }],

@@ -583,6 +583,7 @@ mod tests {
                 origins: vec![],
             }]),
             source: Arc::from("k8s.yaml"),
+            managed_by_npg: false,
         }
     }
 
@@ -603,6 +604,7 @@ mod tests {
             }]),
             egress: None,
             source: Arc::from("k8s.yaml"),
+            managed_by_npg: false,
         };
         let isolate_in = |name: &str| Policy {
             namespace: "shop".into(),
@@ -611,6 +613,7 @@ mod tests {
             ingress: Some(vec![PolicyRule { peers: None, ports: PortSet::All, origins: vec![] }]),
             egress: None,
             source: Arc::from("k8s.yaml"),
+            managed_by_npg: false,
         };
         let cluster = Cluster {
             namespaces: vec![Namespace { name: "shop".into(), labels: BTreeMap::new() }],
@@ -736,6 +739,7 @@ mod tests {
                 }]),
                 egress: None,
                 source: Arc::from("k8s.yaml"),
+                managed_by_npg: false,
             })
             .collect();
         let cluster = Cluster { namespaces: vec![], workloads, policies };
@@ -769,6 +773,7 @@ mod tests {
                     }]),
                     egress: None,
                     source: Arc::from("k8s.yaml"),
+                    managed_by_npg: false,
                 }
             })
             .collect();

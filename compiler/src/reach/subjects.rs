@@ -12,11 +12,9 @@ use super::addresses::AddressRange;
 use super::addresses::AddressSet;
 use super::cluster::{Cluster, Workload};
 use super::pairs::Endpoint;
+use super::program::REPRESENTATIVE_KIND;
 use crate::model::{BuiltinGroup, Group, Model, NAMESPACE_NAME_LABEL, Network, Placement};
 use crate::suggest;
-
-/// The kind npg gives the one workload that stands for each group of a program.
-pub const REPRESENTATIVE_KIND: &str = "Group";
 
 /// What a name stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -58,7 +58,10 @@ Reads every `.yaml`, `.yml` and `.json` file under the paths given (folders recu
 Namespaces, Pods, workload objects (Deployment, ReplicaSet, ReplicationController, DaemonSet, \
 StatefulSet, Job, CronJob) and NetworkPolicies; other kinds are skipped. Prints one line per \
 ordered pair of workloads (or address range outside the cluster) with something allowed:\n  \
-default/frontend[Deployment] => default/backend[Deployment] : TCP 9090")]
+default/frontend[Deployment] => default/backend[Deployment] : TCP 9090\n\n\
+`.npg` files under the paths are read too: a program alone is analysed over one representative \
+workload per group (`shop/web[Group]`), a program beside manifests in place of the policies npg \
+manages, over the manifests' workloads.")]
     Analyze(AnalyzeArgs),
 
     /// Say whether one workload, group or address may reach another, and why.
@@ -180,7 +183,7 @@ pub struct FmtArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Manifest files or folders to read (folders recursively: `.yaml`, `.yml`, `.json`).
+    /// Manifest files or folders to read (folders recursively: `.yaml`, `.yml`, `.json`, and `.npg`).
     #[arg(value_name = "PATHS", default_value = ".")]
     pub paths: Vec<PathBuf>,
 

@@ -159,3 +159,16 @@ fn json_gives_the_answer_and_each_side() {
     assert_eq!(json["pairs"][0]["ingress"]["policies"][0], "shop/npg-db");
     assert_eq!(json["pairs"][0]["fix"], "group web may reach db:5432");
 }
+
+#[test]
+fn analyze_reads_the_same_inputs_a_program_alone_over_its_representatives() {
+    let Output { status, stdout, .. } = common::npg(&common::root(), &["analyze", SHOP]);
+    assert_eq!(status.code(), Some(0));
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(stdout.contains("shop/web[Group] => shop/api[Group] : TCP 8080\n"), "{stdout}");
+    let Output { status, stdout, .. } = common::npg(&common::root(), &["analyze", SHOP, K8S]);
+    assert_eq!(status.code(), Some(0));
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(stdout.contains("shop/web[Deployment] => shop/api[Deployment] : TCP 8080\n"), "{stdout}");
+    assert!(!stdout.contains("[Group]"), "{stdout}");
+}

@@ -99,3 +99,17 @@ fn an_unknown_target_is_a_usage_error() {
     assert_eq!(status, 2);
     assert!(stderr.contains("did you mean `db`?"), "{stderr}");
 }
+
+#[test]
+fn the_blast_radius_as_json_names_each_hop() {
+    let (status, stdout, stderr) = paths(&["web", SHOP, K8S, "--format", "json"]);
+    assert_eq!(status, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["from"][0], "shop/web[Deployment]");
+    let db =
+        json["reached"].as_array().unwrap().iter().find(|reached| reached["name"] == "shop/db[StatefulSet]").unwrap();
+    assert_eq!(db["hops"], 2);
+    assert_eq!(db["via"], "shop/api[Deployment]");
+    assert_eq!(db["port"], "TCP 5432");
+    assert_eq!(json["cut_short"], false);
+}

@@ -2,6 +2,7 @@
 //! why, from `.npg` files, Kubernetes manifests or both. Exit 0 when the answer was
 //! given (allowed or denied), 1 when the inputs have errors, 2 on usage errors.
 
+use npg_compiler::reach::Connectivity;
 use npg_compiler::reach::explain::{self, split_target};
 use npg_compiler::reach::manifests::ReadOptions;
 use npg_compiler::reach::subjects;
@@ -33,8 +34,20 @@ pub fn run(args: &ExplainArgs, color: bool) -> Result<Outcome, Failure> {
             "both ends are addresses outside the cluster: NetworkPolicies only govern connections with a workload at one end",
         ));
     }
-    let explanation =
-        explain::explain(&analysed.cluster, &source, &destination, asked, analysed.fix_style, names.groups);
+    // Beyond a handful of pairs, the matrix answers the ones only counted.
+    let many = source.endpoints.len().saturating_mul(destination.endpoints.len()) > explain::DETAILED_PAIRS
+        || source.is_outside()
+        || destination.is_outside();
+    let connectivity = many.then(|| Connectivity::of(&analysed.cluster));
+    let explanation = explain::explain(
+        &analysed.cluster,
+        &source,
+        &destination,
+        asked,
+        analysed.fix_style,
+        names.groups,
+        connectivity.as_ref(),
+    );
     let text = match args.format {
         AnswerFormat::Txt => explain::to_text(&explanation, &|line| inputs.line_text(line)),
         AnswerFormat::Json => explain::to_json(&explanation) + "\n",

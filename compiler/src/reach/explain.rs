@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ipnet::{IpNet, Ipv4Subnets, Ipv6Subnets};
 
 use super::addresses::AddressRange;
-use super::analysis::address_pieces;
+use super::analysis::{Connectivity, address_pieces};
 use super::cluster::{Cluster, Workload};
 use super::connections::ConnectionSet;
 use super::pairs::{self, Direction, DirectionVerdict, Endpoint};
@@ -71,9 +71,17 @@ pub struct Explanation {
     pub source: String,
     pub destination: String,
     pub asked: Option<AskedPort>,
-    /// One entry per pair of endpoints behind the two names.
+    /// The pairs of endpoints explained in full: all of them, or the first
+    /// [`DETAILED_PAIRS`] (denied ones first) when there are more.
     pub pairs: Vec<PairExplanation>,
+    /// How many pairs of endpoints the two names stand for.
+    pub pair_count: usize,
+    /// How many of them are allowed.
+    pub allowed_count: usize,
 }
+
+/// How many pairs of endpoints an explanation details; the others are counted.
+pub const DETAILED_PAIRS: usize = 10;
 
 /// Whether the connection is allowed, over every pair of endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,8 +148,8 @@ pub struct RuleReference {
 
 impl Explanation {
     pub fn answer(&self) -> Answer {
-        let allowed = self.pairs.iter().filter(|pair| pair.allowed).count();
-        if allowed == self.pairs.len() && allowed > 0 {
+        let allowed = self.allowed_count;
+        if allowed == self.pair_count && allowed > 0 {
             Answer::Allowed
         } else if allowed == 0 {
             Answer::Denied
@@ -161,6 +169,9 @@ pub enum FixStyle {
 
 /// Explains every pair of `source` and `destination` endpoints. Address subjects are
 /// cut along the pieces the policies' ipBlocks tell apart, so each piece gets one answer.
+///
+/// `connectivity`, when given, answers the pairs that are only counted (see
+/// [`DETAILED_PAIRS`]) without evaluating each one; it must be of `cluster`.
 pub fn explain(
     cluster: &Cluster,
     source: &Subject,
@@ -168,20 +179,72 @@ pub fn explain(
     asked: Option<AskedPort>,
     style: FixStyle,
     groups: &[Group],
+    connectivity: Option<&Connectivity>,
 ) -> Explanation {
     let (source_pieces, destination_pieces) = address_pieces(cluster);
     let sources = split_addresses(&source.endpoints, &source_pieces);
     let destinations = split_addresses(&destination.endpoints, &destination_pieces);
-    let mut pairs = Vec::new();
+    let wanted = |connections: &ConnectionSet| match asked {
+        Some(asked) => connections.contains(asked.protocol, asked.port),
+        None => !connections.is_empty(),
+    };
+    let mut all = Vec::new();
     for from in &sources {
         for to in &destinations {
             if matches!((from, to), (Endpoint::Addresses(_), Endpoint::Addresses(_))) {
                 continue;
             }
-            pairs.push(explain_pair(cluster, *from, *to, asked, &Fixer { source, destination, asked, style, groups }));
+            let allowed = match connectivity {
+                Some(connectivity) => {
+                    let known = known_connections(connectivity, &source_pieces, &destination_pieces, *from, *to);
+                    known.map_or_else(|| wanted(&pairs::evaluate(cluster, *from, *to).allowed), wanted)
+                }
+                None => wanted(&pairs::evaluate(cluster, *from, *to).allowed),
+            };
+            all.push((*from, *to, allowed));
         }
     }
-    Explanation { source: source.name.clone(), destination: destination.name.clone(), asked, pairs }
+    let allowed_count = all.iter().filter(|(_, _, allowed)| *allowed).count();
+    let chosen: Vec<(Endpoint, Endpoint)> = if all.len() <= DETAILED_PAIRS {
+        all.iter().map(|(from, to, _)| (*from, *to)).collect()
+    } else {
+        let denied = all.iter().filter(|(_, _, allowed)| !allowed);
+        let allowed = all.iter().filter(|(_, _, allowed)| *allowed);
+        denied.chain(allowed).take(DETAILED_PAIRS).map(|(from, to, _)| (*from, *to)).collect()
+    };
+    let fixer = Fixer { source, destination, asked, style, groups };
+    let pairs = chosen.into_iter().map(|(from, to)| explain_pair(cluster, from, to, asked, &fixer)).collect();
+    Explanation {
+        source: source.name.clone(),
+        destination: destination.name.clone(),
+        asked,
+        pairs,
+        pair_count: all.len(),
+        allowed_count,
+    }
+}
+
+/// What `connectivity` says passes from `from` to `to`; `None` for a workload and
+/// itself, which the matrix leaves out.
+fn known_connections<'c>(
+    connectivity: &'c Connectivity,
+    source_pieces: &[AddressRange],
+    destination_pieces: &[AddressRange],
+    from: Endpoint,
+    to: Endpoint,
+) -> Option<&'c ConnectionSet> {
+    let piece =
+        |pieces: &[AddressRange], range: AddressRange| pieces.iter().position(|piece| overlap(*piece, range).is_some());
+    match (from, to) {
+        (Endpoint::Workload(from), Endpoint::Workload(to)) if from != to => Some(connectivity.between(from, to)),
+        (Endpoint::Workload(_), Endpoint::Workload(_)) | (Endpoint::Addresses(_), Endpoint::Addresses(_)) => None,
+        (Endpoint::Addresses(range), Endpoint::Workload(to)) => {
+            Some(connectivity.from_piece(piece(source_pieces, range)?, to))
+        }
+        (Endpoint::Workload(from), Endpoint::Addresses(range)) => {
+            Some(connectivity.to_piece(from, piece(destination_pieces, range)?))
+        }
+    }
 }
 
 /// Address endpoints cut along `pieces` (workloads pass through).
@@ -547,8 +610,11 @@ pub fn to_text(explanation: &Explanation, line_text: &dyn Fn(&SourceLine) -> Opt
     let several = explanation.pairs.len() != 1;
     if several {
         let _ = writeln!(text, "{} => {}{asked}: {answer}", explanation.source, explanation.destination);
-        let allowed = explanation.pairs.iter().filter(|pair| pair.allowed).count();
-        let _ = writeln!(text, "  {allowed} of {} pairs of endpoints allowed", explanation.pairs.len());
+        let (allowed, count) = (explanation.allowed_count, explanation.pair_count);
+        let _ = writeln!(text, "  {allowed} of {count} pairs of endpoints allowed");
+        if explanation.pairs.len() < count {
+            let _ = writeln!(text, "  the first {} are explained, denied ones first", explanation.pairs.len());
+        }
     }
     if explanation.pairs.is_empty() {
         let _ = writeln!(
@@ -677,6 +743,8 @@ pub fn to_json(explanation: &Explanation) -> String {
         destination: String,
         asked: Option<String>,
         answer: &'static str,
+        pair_count: usize,
+        allowed_count: usize,
         pairs: Vec<PairJson>,
     }
     let rules = |rules: &[RuleReference]| {
@@ -715,6 +783,8 @@ pub fn to_json(explanation: &Explanation) -> String {
             Answer::Denied => "denied",
             Answer::Partly => "partly allowed",
         },
+        pair_count: explanation.pair_count,
+        allowed_count: explanation.allowed_count,
         pairs: explanation
             .pairs
             .iter()
@@ -821,7 +891,7 @@ mod tests {
     fn explained(cluster: &Cluster, source: &str, destination: &str, style: FixStyle) -> (Explanation, String) {
         let (destination, asked) = split_target(destination).unwrap();
         let explanation =
-            explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style, &[]);
+            explain(cluster, &subject(cluster, source), &subject(cluster, &destination), asked, style, &[], None);
         let text = to_text(&explanation, &|line| (line.line == 7).then(|| "group web may reach api:8080".to_owned()));
         (explanation, text)
     }
@@ -859,6 +929,54 @@ mod tests {
                   from shop.npg:7: group web may reach api:8080
         "#]]
         .assert_eq(&text);
+    }
+
+    #[test]
+    fn many_pairs_are_counted_and_the_first_denied_ones_explained() {
+        let pod = |app: &str, index: usize| Workload {
+            namespace: "shop".into(),
+            name: format!("{app}{index}"),
+            kind: "Pod".into(),
+            labels: BTreeMap::from([("app".to_owned(), app.to_owned()), ("index".to_owned(), index.to_string())]),
+            ports: vec![],
+            host_network: None,
+            source: Arc::from("k8s/pods.yaml"),
+        };
+        let first =
+            LabelSelector { requirements: vec![Requirement::Equals { key: "index".into(), value: "0".into() }] };
+        let cluster = Cluster {
+            namespaces: vec![],
+            workloads: (0..4).map(|i| pod("a", i)).chain((0..4).map(|i| pod("b", i))).collect(),
+            policies: vec![Policy {
+                namespace: "shop".into(),
+                name: "b-in".into(),
+                pod_selector: app("b"),
+                ingress: Some(vec![PolicyRule {
+                    peers: Some(vec![Peer::Pods { namespaces: NamespaceScope::Own, pods: first }]),
+                    ports: tcp(80),
+                    origins: vec![],
+                }]),
+                egress: None,
+                source: Arc::from("k8s/policies.yaml"),
+                managed_by_npg: false,
+            }],
+        };
+        let subject = |name: &str, range: std::ops::Range<usize>| Subject {
+            name: name.into(),
+            kind: SubjectKind::Workloads,
+            endpoints: range.map(Endpoint::Workload).collect(),
+        };
+        let (a, b) = (subject("a", 0..4), subject("b", 4..8));
+        let connectivity = Connectivity::of(&cluster);
+        for known in [None, Some(&connectivity)] {
+            let explanation = explain(&cluster, &a, &b, None, FixStyle::Yaml, &[], known);
+            assert_eq!((explanation.pair_count, explanation.allowed_count), (16, 4));
+            assert_eq!(explanation.answer(), Answer::Partly);
+            assert_eq!(explanation.pairs.len(), DETAILED_PAIRS);
+            assert!(explanation.pairs.iter().all(|pair| !pair.allowed));
+            let text = to_text(&explanation, &|_| None);
+            assert!(text.starts_with("a => b: PARTLY ALLOWED\n  4 of 16 pairs of endpoints allowed\n  the first 10 are explained, denied ones first\n"), "{text}");
+        }
     }
 
     #[test]
@@ -972,7 +1090,7 @@ mod tests {
             endpoints: vec![Endpoint::Workload(1)],
         };
         let asked = Some(AskedPort { protocol: Protocol::Udp, port: 5432 });
-        let explanation = explain(&cluster, &web, &db, asked, FixStyle::Npg, &[]);
+        let explanation = explain(&cluster, &web, &db, asked, FixStyle::Npg, &[], None);
         assert_eq!(explanation.pairs[0].fix.as_deref(), Some("group web may reach db:5432/udp"));
         let outside = Subject {
             name: "203.0.113.0-203.0.113.255".into(),
@@ -986,6 +1104,7 @@ mod tests {
             Some(AskedPort { protocol: Protocol::Tcp, port: 443 }),
             FixStyle::Npg,
             &[],
+            None,
         );
         assert_eq!(
             explanation.pairs[0].fix.as_deref(),
@@ -993,7 +1112,7 @@ mod tests {
         );
         // A workload no group selects gets a group declared for it.
         let api = subject(&cluster, "shop/api");
-        let explanation = explain(&cluster, &api, &db, None, FixStyle::Npg, &[]);
+        let explanation = explain(&cluster, &api, &db, None, FixStyle::Npg, &[], None);
         assert_eq!(
             explanation.pairs[0].fix.as_deref(),
             Some("group api in shop = app=api\ngroup shop/api may reach db")

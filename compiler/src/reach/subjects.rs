@@ -34,7 +34,7 @@ pub enum SubjectKind {
     Group { name: String },
     /// A network of the program: its address ranges. `name` as rules write it.
     Network { name: String },
-    /// Workloads named `namespace/name` (and `[Kind]`).
+    /// Workloads named `namespace/name` (and `[Kind]`), or every workload of a namespace.
     Workloads,
     /// Addresses outside the cluster.
     Addresses,
@@ -94,7 +94,8 @@ impl fmt::Display for SubjectError {
 ///
 /// Addresses come first (an IP address or a CIDR), then `namespace/name[Kind]`
 /// (exactly one workload), then group and network names (a program's names win
-/// over workload names), then `namespace/name` and a bare workload name.
+/// over workload names), then `namespace/name`, a bare workload name, and last a
+/// namespace (every workload in it).
 pub fn resolve(cluster: &Cluster, names: Names<'_>, name: &str) -> Result<Subject, SubjectError> {
     let groups = names.groups;
     let name = name.trim();
@@ -131,6 +132,8 @@ pub fn resolve(cluster: &Cluster, names: Names<'_>, name: &str) -> Result<Subjec
         Some((namespace, workload_name)) => indices(cluster, |w| w.namespace == namespace && w.name == workload_name),
         None => bare_workload(cluster, name)?,
     };
+    // Last, a namespace: every workload in it.
+    let found = if found.is_empty() && !name.contains('/') { indices(cluster, |w| w.namespace == name) } else { found };
     if found.is_empty() {
         return Err(unknown(cluster, names, name));
     }
@@ -244,6 +247,7 @@ fn unknown(cluster: &Cluster, names: Names<'_>, name: &str) -> SubjectError {
         candidates.insert(qualified_name(group));
     }
     for workload in &cluster.workloads {
+        candidates.insert(workload.namespace.clone());
         if workload.kind != REPRESENTATIVE_KIND {
             candidates.insert(format!("{}/{}", workload.namespace, workload.name));
             candidates.insert(workload.display_name());
@@ -338,6 +342,19 @@ mod tests {
             vec![Endpoint::Workload(1)]
         );
         assert_eq!(resolve(&cluster, Names::default(), "web").unwrap().endpoints.len(), 2);
+    }
+
+    #[test]
+    fn a_namespace_stands_for_every_workload_in_it() {
+        let cluster = cluster(vec![
+            workload("data", "db", "StatefulSet", "db"),
+            workload("shop", "web", "Deployment", "web"),
+            workload("shop", "api", "Deployment", "api"),
+        ]);
+        let subject = resolve(&cluster, Names::default(), "shop").unwrap();
+        assert_eq!(subject.endpoints, vec![Endpoint::Workload(1), Endpoint::Workload(2)]);
+        let error = resolve(&cluster, Names::default(), "shpo").unwrap_err();
+        assert!(error.to_string().ends_with("did you mean `shop`?"), "{error}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `--workloads K8S_DIR`, also simulate the program over the cluster's real workloads.
 
 use npg_compiler::reach::diff::{self, Side};
+use npg_compiler::reach::manifests::ReadOptions;
 use npg_compiler::reach::{Connectivity, cluster_with_workloads, evaluate_assertions};
 use npg_compiler::{Code, Diagnostic};
 
@@ -12,7 +13,6 @@ use crate::manifests::LoadedManifests;
 use crate::outcome::{Failure, Outcome};
 use crate::program::LoadedProgram;
 use crate::render::{json, sarif};
-use npg_compiler::reach::manifests::ReadOptions;
 
 pub fn run(args: &CheckArgs, color: bool) -> Result<Outcome, Failure> {
     let program = LoadedProgram::load(&args.paths)?;

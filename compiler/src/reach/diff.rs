@@ -1,9 +1,14 @@
 //! What changes when one set of policies replaces another over the same workloads:
 //! per ordered pair (workloads and address pieces), the connections opened and
-//! closed, in a deterministic order, and their text form for `npg check --workloads`.
+//! closed, walked in a deterministic order without holding every change at once,
+//! and their text form for `npg check --workloads`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use super::addresses::AddressRange;
 use super::analysis::Connectivity;
@@ -30,99 +35,161 @@ pub struct Side<'a> {
     pub connectivity: &'a Connectivity,
 }
 
-/// Every pair whose connections differ between `before` and `after`, sorted by
-/// source then destination. Workloads are matched by `ns/name[Kind]`; one present
-/// on one side only is left out. Address pieces are cut along both sides' pieces
-/// and adjacent pieces with the same change are joined again.
-pub fn changes(before: Side<'_>, after: Side<'_>) -> Vec<Change> {
-    let before_index: BTreeMap<String, usize> =
-        before.cluster.workloads.iter().enumerate().map(|(index, w)| (w.display_name(), index)).collect();
-    // (name, index before, index after), sorted by name.
-    let common: Vec<(String, usize, usize)> = after
-        .cluster
-        .workloads
-        .iter()
-        .enumerate()
-        .filter_map(|(index, w)| {
-            let name = w.display_name();
-            let earlier = *before_index.get(&name)?;
-            Some((name, (earlier, index)))
-        })
-        .collect::<BTreeMap<_, _>>()
-        .into_iter()
-        .map(|(name, (earlier, later))| (name, earlier, later))
-        .collect();
-    let mut found = Vec::new();
-    for (source, from_before, from_after) in &common {
-        for (destination, to_before, to_after) in &common {
-            if source == destination {
-                continue;
+/// What changed for one pair: (opened, closed), or `None` when nothing did.
+type Difference = Option<Rc<(ConnectionSet, ConnectionSet)>>;
+
+/// Two connectivity results over the workloads both have, walked pair by pair.
+///
+/// Workloads are matched by `ns/name[Kind]`; one present on one side only is left
+/// out. Address pieces are cut along both sides' pieces, and neighbouring pieces
+/// with the same change are joined again. The walk goes: workload to workload (by
+/// source name, then destination name), workload to addresses outside the cluster
+/// (by workload name, then address), addresses outside to workload (by workload
+/// name, then address).
+pub struct Comparison<'a> {
+    before: Side<'a>,
+    after: Side<'a>,
+    /// (name, index before, index after), sorted by name.
+    common: Vec<(String, usize, usize)>,
+    source_pieces: Vec<AddressRange>,
+    destination_pieces: Vec<AddressRange>,
+    /// Differences worked out so far, by the addresses of the two sets compared:
+    /// the matrices intern their sets, so few distinct pairs of sets ever meet.
+    known: FxHashMap<(usize, usize), Difference>,
+}
+
+impl<'a> Comparison<'a> {
+    pub fn new(before: Side<'a>, after: Side<'a>) -> Comparison<'a> {
+        let before_index: BTreeMap<String, usize> =
+            before.cluster.workloads.iter().enumerate().map(|(index, w)| (w.display_name(), index)).collect();
+        let common = after
+            .cluster
+            .workloads
+            .iter()
+            .enumerate()
+            .filter_map(|(index, w)| {
+                let name = w.display_name();
+                let earlier = *before_index.get(&name)?;
+                Some((name, (earlier, index)))
+            })
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .map(|(name, (earlier, later))| (name, earlier, later))
+            .collect();
+        Comparison {
+            before,
+            after,
+            common,
+            source_pieces: refine(before.connectivity.source_pieces(), after.connectivity.source_pieces()),
+            destination_pieces: refine(
+                before.connectivity.destination_pieces(),
+                after.connectivity.destination_pieces(),
+            ),
+            known: FxHashMap::default(),
+        }
+    }
+
+    /// Calls `found(source, destination, opened, closed)` for every pair whose
+    /// connections differ, in the order the type's documentation gives.
+    pub fn for_each(&mut self, mut found: impl FnMut(&str, &str, &ConnectionSet, &ConnectionSet)) {
+        let (before, after) = (self.before, self.after);
+        let common = std::mem::take(&mut self.common);
+        for (source, from_before, from_after) in &common {
+            for (destination, to_before, to_after) in &common {
+                if source == destination {
+                    continue;
+                }
+                let was = before.connectivity.between(*from_before, *to_before);
+                let now = after.connectivity.between(*from_after, *to_after);
+                if let Some(difference) = self.difference(was, now, true) {
+                    found(source, destination, &difference.0, &difference.1);
+                }
             }
-            let was = before.connectivity.between(*from_before, *to_before);
-            let now = after.connectivity.between(*from_after, *to_after);
-            push_change(&mut found, source, destination, was, now);
         }
+        let pieces = std::mem::take(&mut self.destination_pieces);
+        for (name, earlier, later) in &common {
+            let outgoing = pieces
+                .iter()
+                .map(|piece| {
+                    let was = towards_piece(before, *earlier, *piece);
+                    let now = towards_piece(after, *later, *piece);
+                    let lasting = matches!((&was, &now), (Cow::Borrowed(_), Cow::Borrowed(_)));
+                    (*piece, self.difference(&was, &now, lasting))
+                })
+                .collect();
+            for (range, difference) in join_adjacent(outgoing) {
+                if let Some(difference) = difference {
+                    found(name, &format!("{range}[External]"), &difference.0, &difference.1);
+                }
+            }
+        }
+        self.destination_pieces = pieces;
+        let pieces = std::mem::take(&mut self.source_pieces);
+        for (name, earlier, later) in &common {
+            let incoming = pieces
+                .iter()
+                .map(|piece| {
+                    let was = from_piece(before, *piece, *earlier);
+                    let now = from_piece(after, *piece, *later);
+                    let lasting = matches!((&was, &now), (Cow::Borrowed(_), Cow::Borrowed(_)));
+                    (*piece, self.difference(&was, &now, lasting))
+                })
+                .collect();
+            for (range, difference) in join_adjacent(incoming) {
+                if let Some(difference) = difference {
+                    found(&format!("{range}[External]"), name, &difference.0, &difference.1);
+                }
+            }
+        }
+        self.source_pieces = pieces;
+        self.common = common;
     }
-    let source_pieces = refine(before.connectivity.source_pieces(), after.connectivity.source_pieces());
-    let destination_pieces = refine(before.connectivity.destination_pieces(), after.connectivity.destination_pieces());
-    for (name, earlier, later) in &common {
-        let mut outgoing = Vec::new();
-        for piece in &destination_pieces {
-            let was = towards_piece(before, *earlier, *piece);
-            let now = towards_piece(after, *later, *piece);
-            outgoing.push((*piece, now.difference(&was), was.difference(&now)));
+
+    /// What `now` allows that `was` does not, and the other way round. `lasting`:
+    /// both sets live in the matrices (so their addresses name them for the
+    /// whole walk) rather than being made for this one pair.
+    fn difference(&mut self, was: &ConnectionSet, now: &ConnectionSet, lasting: bool) -> Difference {
+        let key = (std::ptr::from_ref(was) as usize, std::ptr::from_ref(now) as usize);
+        if lasting && let Some(known) = self.known.get(&key) {
+            return known.clone();
         }
-        for (range, opened, closed) in join_adjacent(outgoing) {
-            push_difference(&mut found, name.clone(), format!("{range}[External]"), opened, closed);
+        let difference = (was != now).then(|| Rc::new((now.difference(was), was.difference(now))));
+        if lasting {
+            self.known.insert(key, difference.clone());
         }
+        difference
     }
-    for (name, earlier, later) in &common {
-        let mut incoming = Vec::new();
-        for piece in &source_pieces {
-            let was = from_piece(before, *piece, *earlier);
-            let now = from_piece(after, *piece, *later);
-            incoming.push((*piece, now.difference(&was), was.difference(&now)));
-        }
-        for (range, opened, closed) in join_adjacent(incoming) {
-            push_difference(&mut found, format!("{range}[External]"), name.clone(), opened, closed);
-        }
-    }
-    found.sort();
+}
+
+/// Every pair whose connections differ, in the walk's order (see [`Comparison`]).
+/// Holds every change: [`write_text`] walks them instead.
+pub fn changes(before: Side<'_>, after: Side<'_>) -> Vec<Change> {
+    let mut found = Vec::new();
+    Comparison::new(before, after).for_each(|source, destination, opened, closed| {
+        found.push(Change {
+            source: source.to_owned(),
+            destination: destination.to_owned(),
+            opened: opened.clone(),
+            closed: closed.clone(),
+        });
+    });
     found
-}
-
-fn push_change(found: &mut Vec<Change>, source: &str, destination: &str, was: &ConnectionSet, now: &ConnectionSet) {
-    if was != now {
-        push_difference(found, source.to_owned(), destination.to_owned(), now.difference(was), was.difference(now));
-    }
-}
-
-fn push_difference(
-    found: &mut Vec<Change>,
-    source: String,
-    destination: String,
-    opened: ConnectionSet,
-    closed: ConnectionSet,
-) {
-    if !opened.is_empty() || !closed.is_empty() {
-        found.push(Change { source, destination, opened, closed });
-    }
 }
 
 /// What workload `from` may open to addresses in `range` (a piece of the common
 /// refinement, so inside one piece of `side`, or outside all of them when `side`
 /// did not partition that address family).
-fn towards_piece(side: Side<'_>, from: usize, range: AddressRange) -> ConnectionSet {
+fn towards_piece<'s>(side: Side<'s>, from: usize, range: AddressRange) -> Cow<'s, ConnectionSet> {
     match containing(side.connectivity.destination_pieces(), range) {
-        Some(piece) => side.connectivity.to_piece(from, piece).clone(),
-        None => pairs::evaluate(side.cluster, Endpoint::Workload(from), Endpoint::Addresses(range)).allowed,
+        Some(piece) => Cow::Borrowed(side.connectivity.to_piece(from, piece)),
+        None => Cow::Owned(pairs::evaluate(side.cluster, Endpoint::Workload(from), Endpoint::Addresses(range)).allowed),
     }
 }
 
-fn from_piece(side: Side<'_>, range: AddressRange, to: usize) -> ConnectionSet {
+fn from_piece<'s>(side: Side<'s>, range: AddressRange, to: usize) -> Cow<'s, ConnectionSet> {
     match containing(side.connectivity.source_pieces(), range) {
-        Some(piece) => side.connectivity.from_piece(piece, to).clone(),
-        None => pairs::evaluate(side.cluster, Endpoint::Addresses(range), Endpoint::Workload(to)).allowed,
+        Some(piece) => Cow::Borrowed(side.connectivity.from_piece(piece, to)),
+        None => Cow::Owned(pairs::evaluate(side.cluster, Endpoint::Addresses(range), Endpoint::Workload(to)).allowed),
     }
 }
 
@@ -164,14 +231,11 @@ fn refine(a: &[AddressRange], b: &[AddressRange]) -> Vec<AddressRange> {
 }
 
 /// Joins neighbouring pieces whose changes are the same.
-fn join_adjacent(
-    pieces: Vec<(AddressRange, ConnectionSet, ConnectionSet)>,
-) -> Vec<(AddressRange, ConnectionSet, ConnectionSet)> {
-    let mut joined: Vec<(AddressRange, ConnectionSet, ConnectionSet)> = Vec::new();
-    for (range, opened, closed) in pieces {
-        if let Some((last_range, last_opened, last_closed)) = joined.last_mut()
-            && *last_opened == opened
-            && *last_closed == closed
+fn join_adjacent(pieces: Vec<(AddressRange, Difference)>) -> Vec<(AddressRange, Difference)> {
+    let mut joined: Vec<(AddressRange, Difference)> = Vec::new();
+    for (range, difference) in pieces {
+        if let Some((last_range, last_difference)) = joined.last_mut()
+            && *last_difference == difference
         {
             let next = match (*last_range, range) {
                 (AddressRange::V4(first, end), AddressRange::V4(start, last)) if end.checked_add(1) == Some(start) => {
@@ -187,33 +251,46 @@ fn join_adjacent(
                 continue;
             }
         }
-        joined.push((range, opened, closed));
+        joined.push((range, difference));
     }
     joined
 }
 
-/// `connections opened:` and `connections closed:` sections, one
-/// `source => destination : connections` line each; `no connection changes` when none.
-pub fn to_text(changes: &[Change]) -> String {
+/// Writes, piece by piece through `write`, a `connections opened (N):` and a
+/// `connections closed (N):` section with one `source => destination :
+/// connections` line per pair, or `no connection changes`. The pairs are walked
+/// three times (to count, then for each section) rather than held.
+pub fn write_text(comparison: &mut Comparison<'_>, mut write: impl FnMut(&str)) {
+    let (mut opened, mut closed) = (0usize, 0usize);
+    comparison.for_each(|_, _, more, less| {
+        opened += usize::from(!more.is_empty());
+        closed += usize::from(!less.is_empty());
+    });
+    if opened == 0 && closed == 0 {
+        write("no connection changes\n");
+        return;
+    }
+    let mut line = String::new();
+    for (count, heading, sign, opening) in [(opened, "opened", '+', true), (closed, "closed", '-', false)] {
+        if count == 0 {
+            continue;
+        }
+        write(&format!("connections {heading} ({count}):\n"));
+        comparison.for_each(|source, destination, more, less| {
+            let connections = if opening { more } else { less };
+            if !connections.is_empty() {
+                line.clear();
+                let _ = writeln!(line, "  {sign} {source} => {destination} : {connections}");
+                write(&line);
+            }
+        });
+    }
+}
+
+/// [`write_text`] into one string.
+pub fn to_text(comparison: &mut Comparison<'_>) -> String {
     let mut text = String::new();
-    let opened: Vec<&Change> = changes.iter().filter(|change| !change.opened.is_empty()).collect();
-    let closed: Vec<&Change> = changes.iter().filter(|change| !change.closed.is_empty()).collect();
-    if opened.is_empty() && closed.is_empty() {
-        text.push_str("no connection changes\n");
-        return text;
-    }
-    if !opened.is_empty() {
-        let _ = writeln!(text, "connections opened ({}):", opened.len());
-        for change in opened {
-            let _ = writeln!(text, "  + {} => {} : {}", change.source, change.destination, change.opened);
-        }
-    }
-    if !closed.is_empty() {
-        let _ = writeln!(text, "connections closed ({}):", closed.len());
-        for change in closed {
-            let _ = writeln!(text, "  - {} => {} : {}", change.source, change.destination, change.closed);
-        }
-    }
+    write_text(comparison, |piece| text.push_str(piece));
     text
 }
 
@@ -270,16 +347,20 @@ mod tests {
         let before = Cluster { namespaces: vec![], workloads: workloads(), policies: before };
         let after = Cluster { namespaces: vec![], workloads: workloads(), policies: after };
         let (was, now) = (Connectivity::of(&before), Connectivity::of(&after));
-        to_text(&changes(Side { cluster: &before, connectivity: &was }, Side { cluster: &after, connectivity: &now }))
+        let mut comparison = Comparison::new(
+            Side { cluster: &before, connectivity: &was },
+            Side { cluster: &after, connectivity: &now },
+        );
+        to_text(&mut comparison)
     }
 
     #[test]
     fn isolating_a_workload_closes_everything_but_what_its_rules_admit() {
         expect_test::expect![[r#"
             connections closed (3):
-              - 0.0.0.0-255.255.255.255[External] => shop/db[Deployment] : All Connections
               - shop/api[Deployment] => shop/db[Deployment] : SCTP 1-65535,TCP 1-5431,5433-65535,UDP 1-65535
               - shop/web[Deployment] => shop/db[Deployment] : All Connections
+              - 0.0.0.0-255.255.255.255[External] => shop/db[Deployment] : All Connections
         "#]]
         .assert_eq(&compare(vec![], vec![ingress("db", vec![pods("api")], 5432)]));
     }

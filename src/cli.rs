@@ -41,7 +41,8 @@ atomically; npg refuses to replace a non-empty folder it did not write."
 
     /// Check the program and report its errors and warnings.
     #[command(after_help = "Examples:\n  npg check\n  npg check policies/ --deny-warnings\n  \
-npg check policies/ --format json\n  npg check policies/ --format sarif > npg.sarif   # for code scanning")]
+npg check policies/ --format json\n  npg check policies/ --format sarif > npg.sarif   # for code scanning\n  \
+npg check policies/ --workloads k8s/   # the connections going live would open and close")]
     Check(CheckArgs),
 
     /// Rewrite `.npg` files in canonical layout.
@@ -57,8 +58,33 @@ Reads every `.yaml`, `.yml` and `.json` file under the paths given (folders recu
 Namespaces, Pods, workload objects (Deployment, ReplicaSet, ReplicationController, DaemonSet, \
 StatefulSet, Job, CronJob) and NetworkPolicies; other kinds are skipped. Prints one line per \
 ordered pair of workloads (or address range outside the cluster) with something allowed:\n  \
-default/frontend[Deployment] => default/backend[Deployment] : TCP 9090")]
+default/frontend[Deployment] => default/backend[Deployment] : TCP 9090\n\n\
+`.npg` files under the paths are read too: a program alone is analysed over one representative \
+workload per group (`shop/web[Group]`), a program beside manifests in place of the policies npg \
+manages, over the manifests' workloads.")]
     Analyze(AnalyzeArgs),
+
+    /// Say whether one workload, group or address may reach another, and why.
+    #[command(after_help = "Examples:\n  npg explain frontend backend:8080\n  \
+npg explain shop/web data/db:5432/tcp policies/ k8s/\n  \
+npg explain 203.0.113.7 shop/web:443 k8s/\n\n\
+SRC and DST are group names (`frontend`, `shop/frontend`), workloads (`shop/web`, \
+`shop/web[Deployment]`) or addresses (`203.0.113.7`, `10.0.0.0/8`; an IPv6 address with a port \
+goes in brackets: `[2001:db8::1]:443`). PATHS hold `.npg` files, Kubernetes manifests, or both: \
+a program over real workloads.\n\n\
+Exit status: 0 the answer was given (allowed or denied), 1 the inputs have errors, \
+2 usage error (an unknown name, say) or I/O error.")]
+    Explain(ExplainArgs),
+
+    /// If FROM is compromised: what it can reach, hop by hop, or the shortest paths to TO.
+    #[command(after_help = "Examples:\n  npg paths frontend                 # the blast radius of frontend\n  \
+npg paths frontend orders-db        # the shortest paths from frontend to orders-db\n  \
+npg paths shop/web k8s/ --max-hops 2\n  \
+npg paths 203.0.113.7 --to data/db k8s/ --format json\n\n\
+Which argument is TO: with `--to`, none; otherwise the argument after FROM is TO unless it is \
+an existing file or folder (then it and the rest are PATHS). Addresses outside the cluster end \
+paths but never relay them: an attacker there starts where ingress admits it.")]
+    Paths(PathsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +112,62 @@ pub struct CheckArgs {
     /// How to report diagnostics: `human` on stderr, `json` or `sarif` on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human, value_name = "FORMAT")]
     pub format: ReportFormat,
+
+    /// Kubernetes manifests of the cluster as it is: check assertions over its real
+    /// workloads too, and print the connections the program would open and close.
+    #[arg(long, value_name = "K8S_DIR")]
+    pub workloads: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Where the connection starts: a group, `namespace/workload[Kind]` or an address.
+    #[arg(value_name = "SRC")]
+    pub source: String,
+
+    /// Where it goes, with an optional port and protocol: `backend:8080/tcp`.
+    #[arg(value_name = "DST[:PORT[/PROTO]]")]
+    pub destination: String,
+
+    /// Files or folders to read: `.npg` files and/or Kubernetes manifests (`.yaml`, `.yml`, `.json`).
+    #[arg(value_name = "PATHS", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to print the answer.
+    #[arg(long, value_enum, default_value_t = AnswerFormat::Txt, value_name = "FORMAT")]
+    pub format: AnswerFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PathsArgs {
+    /// What is compromised: a group, `namespace/workload[Kind]` or an address outside the cluster.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+
+    /// `[TO] [PATHS...]`: the target, unless `--to` is given or it exists on disk, then the paths to read.
+    #[arg(value_name = "TO|PATHS")]
+    pub rest: Vec<String>,
+
+    /// The target; every positional argument after FROM is then a path.
+    #[arg(long, value_name = "TO")]
+    pub to: Option<String>,
+
+    /// Follow at most this many hops.
+    #[arg(long, value_name = "N")]
+    pub max_hops: Option<u32>,
+
+    /// How to print the answer.
+    #[arg(long, value_enum, default_value_t = AnswerFormat::Txt, value_name = "FORMAT")]
+    pub format: AnswerFormat,
+}
+
+/// How `explain` and `paths` print their answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AnswerFormat {
+    /// For people.
+    Txt,
+    /// A JSON object.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -101,7 +183,7 @@ pub struct FmtArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Manifest files or folders to read (folders recursively: `.yaml`, `.yml`, `.json`).
+    /// Manifest files or folders to read (folders recursively: `.yaml`, `.yml`, `.json`, and `.npg`).
     #[arg(value_name = "PATHS", default_value = ".")]
     pub paths: Vec<PathBuf>,
 

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod emit;
+mod inputs;
 mod manifests;
 mod outcome;
 mod output;
@@ -62,6 +63,8 @@ fn run(command: &Command, color: bool) -> Result<Outcome, Failure> {
         Command::Build(args) => commands::build::run(args, color),
         Command::Check(args) => commands::check::run(args, color),
         Command::Fmt(args) => commands::fmt::run(args, color),
+        Command::Explain(args) => commands::explain::run(args, color),
+        Command::Paths(args) => commands::paths::run(args, color),
         Command::Analyze(args) => commands::analyze::run(args, color),
     }
 }

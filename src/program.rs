@@ -64,6 +64,11 @@ impl LoadedProgram {
         npg_compiler::build(&self.db, self.program).ok()
     }
 
+    /// The database and the program, for the compiler's other queries.
+    pub fn query(&self) -> (&Database, Program) {
+        (&self.db, self.program)
+    }
+
     /// The text of every file, for showing diagnostics in context.
     pub fn sources(&self) -> Sources<'_> {
         let mut sources = Sources::default();

@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use npg_compiler::Diagnostic;
-use npg_compiler::reach::manifests::{HostNetworkPods, Manifests, ReadOptions};
+use npg_compiler::reach::manifests::{HostNetworkPods, ReadOptions};
 use npg_compiler::reach::{Connectivity, connlist};
 
 use crate::cli::{AnalyzeArgs, ConnlistFormat, HostNetworkMode};
 use crate::commands::{report_on_stderr, write_stdout};
-use crate::manifests::LoadedManifests;
+use crate::inputs::{self, Analysed, Inputs};
 use crate::outcome::{Failure, Outcome};
 use crate::output::replace_file;
 
@@ -49,16 +49,17 @@ pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
 /// What a command that works on a cluster reads: the files (kept for showing
 /// diagnostics in context) and the cluster they describe, or why there is none.
 pub struct ClusterInputs {
-    pub files: LoadedManifests,
-    pub cluster: Result<Manifests, Vec<Diagnostic>>,
+    pub files: Inputs,
+    pub cluster: Result<Analysed, Vec<Diagnostic>>,
 }
 
-/// Finds and reads every input under `paths` and builds the cluster from it. A
-/// missing path or a folder with nothing to read is a failure (exit 2); problems
-/// in the files themselves are diagnostics in `cluster`.
+/// Finds and reads every input under `paths` (`.npg` files and/or manifests, see
+/// [`inputs::load`]) and builds the cluster from it. A missing path or a folder
+/// with nothing to read is a failure (exit 2); problems in the files themselves
+/// are diagnostics in `cluster`.
 pub fn load_cluster(paths: &[PathBuf], options: ReadOptions) -> Result<ClusterInputs, Failure> {
-    let files = LoadedManifests::load(paths)?;
-    let cluster = files.read(options);
+    let files = inputs::load(paths)?;
+    let cluster = files.analysed(options);
     Ok(ClusterInputs { files, cluster })
 }
 

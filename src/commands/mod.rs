@@ -4,7 +4,9 @@
 pub mod analyze;
 pub mod build;
 pub mod check;
+pub mod explain;
 pub mod fmt;
+pub mod paths;
 
 use std::io::Write;
 

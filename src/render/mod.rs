@@ -26,6 +26,11 @@ impl<'a> Sources<'a> {
     pub fn text(&self, file: &str) -> Option<&'a str> {
         self.texts.get(file).copied()
     }
+
+    /// Adds every text of `other`.
+    pub fn merge(&mut self, other: Sources<'a>) {
+        self.texts.extend(other.texts);
+    }
 }
 
 /// A 1-based line and a 1-based column counted in Unicode characters.

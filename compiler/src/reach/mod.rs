@@ -9,10 +9,14 @@ mod classes;
 pub mod cluster;
 pub mod connections;
 pub mod connlist;
+pub mod diff;
+pub mod explain;
 pub mod kubernetes;
 pub mod manifests;
 pub mod pairs;
+pub mod paths;
 pub mod program;
+pub mod subjects;
 pub mod warnings;
 
 pub use addresses::{AddressRange, AddressSet};

@@ -98,7 +98,10 @@ fn reach(c: &mut Criterion, case: &Case) {
     group.bench_function("connectivity", |b| b.iter(|| black_box(Connectivity::of(&case.cluster))));
     let connectivity = Connectivity::of(&case.cluster);
     group.bench_function("connlist", |b| {
-        b.iter(|| black_box(connlist::to_text(&connlist::lines(&case.cluster, &connectivity)).len()))
+        b.iter(|| {
+            let names = connlist::Names::new(&case.cluster, &connectivity);
+            black_box(connlist::to_text(&connlist::lines(&names, &connectivity)).len())
+        })
     });
     group.bench_function("read+connectivity", |b| {
         b.iter(|| black_box(read(&case.files).map(|cluster| Connectivity::of(&cluster).workload_count())))

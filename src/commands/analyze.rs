@@ -31,7 +31,8 @@ pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
     report_on_stderr(&manifests.warnings, &sources, color);
 
     let connectivity = Connectivity::of(&manifests.cluster);
-    let lines = connlist::lines(&manifests.cluster, &connectivity);
+    let names = connlist::Names::new(&manifests.cluster, &connectivity);
+    let lines = connlist::lines(&names, &connectivity);
     let text = match args.format {
         ConnlistFormat::Txt => connlist::to_text(&lines),
         ConnlistFormat::Json => connlist::to_json(&lines),

@@ -4,57 +4,101 @@
 
 use std::fmt::Write as _;
 
+use rustc_hash::FxHashMap;
+
+use super::addresses::AddressRange;
 use super::analysis::Connectivity;
 use super::cluster::Cluster;
 use super::connections::ConnectionSet;
 
 /// One line: `source => destination : connections`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ConnectionLine<'a> {
-    pub source: String,
-    pub destination: String,
+    pub source: &'a str,
+    pub destination: &'a str,
     pub connections: &'a ConnectionSet,
 }
 
-/// Every pair with a non-empty connection set, sorted. Workloads print as
-/// `namespace/name[Kind]`, address pieces as `first-last[External]`; a workload is
-/// never paired with itself, nor a piece with a piece.
-pub fn lines<'a>(cluster: &Cluster, connectivity: &'a Connectivity) -> Vec<ConnectionLine<'a>> {
-    let names: Vec<String> = cluster.workloads.iter().map(|workload| workload.display_name()).collect();
-    let external = |pieces: &[super::addresses::AddressRange]| -> Vec<String> {
-        pieces.iter().map(|piece| format!("{piece}[External]")).collect()
-    };
-    let (sources, destinations) = (external(connectivity.source_pieces()), external(connectivity.destination_pieces()));
-    let mut lines = Vec::new();
-    let mut push = |source: &str, destination: &str, connections: &'a ConnectionSet| {
-        if !connections.is_empty() && source != destination {
-            lines.push(ConnectionLine { source: source.to_owned(), destination: destination.to_owned(), connections });
-        }
-    };
-    for (from, source) in names.iter().enumerate() {
-        for (to, destination) in names.iter().enumerate() {
-            push(source, destination, connectivity.between(from, to));
-        }
-        for (piece, destination) in destinations.iter().enumerate() {
-            push(source, destination, connectivity.to_piece(from, piece));
+/// How the ends of lines print: workloads as `namespace/name[Kind]`, address pieces
+/// as `first-last[External]`.
+#[derive(Clone, Debug)]
+pub struct Names {
+    workloads: Vec<String>,
+    source_pieces: Vec<String>,
+    destination_pieces: Vec<String>,
+}
+
+impl Names {
+    pub fn new(cluster: &Cluster, connectivity: &Connectivity) -> Names {
+        let external = |pieces: &[AddressRange]| pieces.iter().map(|piece| format!("{piece}[External]")).collect();
+        Names {
+            workloads: cluster.workloads.iter().map(|workload| workload.display_name()).collect(),
+            source_pieces: external(connectivity.source_pieces()),
+            destination_pieces: external(connectivity.destination_pieces()),
         }
     }
-    for (piece, source) in sources.iter().enumerate() {
-        for (to, destination) in names.iter().enumerate() {
-            push(source, destination, connectivity.from_piece(piece, to));
+}
+
+/// One end of a line while the list is being made.
+#[derive(Clone, Copy)]
+enum End {
+    Workload(usize),
+    Piece(usize),
+}
+
+/// Every pair with a non-empty connection set, sorted by source, then destination
+/// (byte-wise, as printed). A workload is never paired with itself, nor a piece
+/// with a piece. Lines are made in order, so nothing is sorted afterwards.
+pub fn lines<'a>(names: &'a Names, connectivity: &'a Connectivity) -> Vec<ConnectionLine<'a>> {
+    let ordered = |pieces: &'a [String]| {
+        let workloads = names.workloads.iter().enumerate().map(|(index, name)| (name.as_str(), End::Workload(index)));
+        let pieces = pieces.iter().enumerate().map(|(index, name)| (name.as_str(), End::Piece(index)));
+        let mut ends: Vec<(&str, End)> = workloads.chain(pieces).collect();
+        ends.sort_by(|left, right| left.0.cmp(right.0));
+        ends
+    };
+    let sources = ordered(&names.source_pieces);
+    let destinations = ordered(&names.destination_pieces);
+    let mut lines: Vec<ConnectionLine> = Vec::new();
+    for &(source, from) in &sources {
+        for &(destination, to) in &destinations {
+            let connections = match (from, to) {
+                (End::Workload(from), End::Workload(to)) => connectivity.between(from, to),
+                (End::Workload(from), End::Piece(piece)) => connectivity.to_piece(from, piece),
+                (End::Piece(piece), End::Workload(to)) => connectivity.from_piece(piece, to),
+                (End::Piece(_), End::Piece(_)) => continue,
+            };
+            if connections.is_empty() || source == destination {
+                continue;
+            }
+            if lines.last().is_some_and(|last| last.source == source && last.destination == destination) {
+                continue;
+            }
+            lines.push(ConnectionLine { source, destination, connections });
         }
     }
-    lines.sort_unstable();
-    lines.dedup_by(|later, earlier| later.source == earlier.source && later.destination == earlier.destination);
     lines
+}
+
+/// Each distinct connection set of `lines` printed once (sets are interned, so
+/// equal sets are one value).
+fn printed_sets(lines: &[ConnectionLine]) -> FxHashMap<*const ConnectionSet, String> {
+    let mut printed = FxHashMap::default();
+    for line in lines {
+        printed.entry(std::ptr::from_ref(line.connections)).or_insert_with(|| line.connections.to_string());
+    }
+    printed
 }
 
 /// The text form: `src => dst : conns`, one line each, every line ending in `\n`.
 pub fn to_text(lines: &[ConnectionLine]) -> String {
+    let printed = printed_sets(lines);
     let mut text = String::with_capacity(lines.len() * 96);
     for line in lines {
-        // Writing to a String cannot fail.
-        let _ = writeln!(text, "{} => {} : {}", line.source, line.destination, line.connections);
+        let connections = printed.get(&std::ptr::from_ref(line.connections)).map_or("", String::as_str);
+        for part in [line.source, " => ", line.destination, " : ", connections, "\n"] {
+            text.push_str(part);
+        }
     }
     text
 }
@@ -70,7 +114,7 @@ pub fn to_json(lines: &[ConnectionLine]) -> String {
     }
     let entries: Vec<Entry> = lines
         .iter()
-        .map(|line| Entry { src: &line.source, dst: &line.destination, conn: line.connections.to_string() })
+        .map(|line| Entry { src: line.source, dst: line.destination, conn: line.connections.to_string() })
         .collect();
     serde_json::to_string_pretty(&entries).unwrap_or_default()
 }
@@ -84,7 +128,7 @@ pub fn to_csv(lines: &[ConnectionLine]) -> String {
     let mut csv = String::from("src,dst,conn\n");
     for line in lines {
         let connections = line.connections.to_string();
-        let _ = writeln!(csv, "{},{},{}", field(&line.source), field(&line.destination), field(&connections));
+        let _ = writeln!(csv, "{},{},{}", field(line.source), field(line.destination), field(&connections));
     }
     csv
 }
@@ -106,7 +150,7 @@ pub fn to_dot(lines: &[ConnectionLine]) -> String {
     let mut namespaces: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut external: BTreeSet<&str> = BTreeSet::new();
     for line in lines {
-        for node in [line.source.as_str(), line.destination.as_str()] {
+        for node in [line.source, line.destination] {
             match node.split_once('/') {
                 Some((namespace, _)) if !node.ends_with("[External]") => {
                     namespaces.entry(namespace).or_default().insert(node);
@@ -132,7 +176,7 @@ pub fn to_dot(lines: &[ConnectionLine]) -> String {
     }
     for line in lines {
         let label = line.connections.to_string();
-        let _ = writeln!(dot, "\t{} -> {} [label={}]", quoted(&line.source), quoted(&line.destination), quoted(&label));
+        let _ = writeln!(dot, "\t{} -> {} [label={}]", quoted(line.source), quoted(line.destination), quoted(&label));
     }
     dot.push_str("}\n");
     dot
@@ -153,13 +197,13 @@ mod tests {
     fn lines<'a>(sets: &'a (ConnectionSet, ConnectionSet)) -> Vec<ConnectionLine<'a>> {
         vec![
             ConnectionLine {
-                source: "0.0.0.0-255.255.255.255[External]".to_owned(),
-                destination: "shop/web[Deployment]".to_owned(),
+                source: "0.0.0.0-255.255.255.255[External]",
+                destination: "shop/web[Deployment]",
                 connections: &sets.1,
             },
             ConnectionLine {
-                source: "shop/web[Deployment]".to_owned(),
-                destination: "data/db[StatefulSet]".to_owned(),
+                source: "shop/web[Deployment]",
+                destination: "data/db[StatefulSet]",
                 connections: &sets.0,
             },
         ]

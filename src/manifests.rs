@@ -2,8 +2,6 @@
 //! line: `.yaml`, `.yml` and `.json` files, folders read recursively in sorted
 //! order (hidden ones skipped), each file's size and encoding checked first.
 
-use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,7 +10,7 @@ use npg_compiler::reach::manifests::{ManifestFile, Manifests, ReadOptions, read_
 
 use crate::outcome::Failure;
 use crate::render::Sources;
-use crate::sources::{Contents, FoundFile, program_path, read_file};
+use crate::sources::{Contents, FoundFile, find_files_where, read_file};
 
 /// The extensions of the files read as manifests.
 pub const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -79,78 +77,24 @@ fn is_manifest(path: &Path) -> bool {
 /// directly is read whatever its extension. A missing path or a folder without
 /// manifest files is a failure.
 pub fn find_manifest_files(paths: &[PathBuf]) -> Result<Vec<FoundFile>, Failure> {
-    let mut found = Vec::new();
-    for path in paths {
-        let metadata = fs::metadata(path).map_err(|error| Failure::io("read", path, &error))?;
-        if metadata.is_file() {
-            found.push(FoundFile { disk_path: path.clone(), name: program_path(path).into() });
-        } else if metadata.is_dir() {
-            let before = found.len();
-            let mut ancestors = Vec::new();
-            walk_folder(path, &program_path(path), &mut ancestors, &mut found)?;
-            if found.len() == before {
-                let extensions: Vec<String> = MANIFEST_EXTENSIONS.iter().map(|e| format!("`.{e}`")).collect();
-                return Err(Failure::new(format!(
-                    "no manifest files in `{}`: npg reads files ending in {} (folders are searched recursively; hidden folders are skipped)",
-                    path.display(),
-                    extensions.join(", ")
-                )));
-            }
-        } else {
-            return Err(Failure::new(format!("`{}` is neither a file nor a folder", path.display())));
-        }
-    }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
-    found.dedup_by(|later, earlier| later.name == earlier.name);
-    let mut seen = BTreeSet::new();
-    found.retain(|file| seen.insert(fs::canonicalize(&file.disk_path).unwrap_or_else(|_| file.disk_path.clone())));
-    Ok(found)
-}
-
-fn walk_folder(
-    folder: &Path,
-    folder_name: &str,
-    ancestors: &mut Vec<PathBuf>,
-    found: &mut Vec<FoundFile>,
-) -> Result<(), Failure> {
-    let canonical = fs::canonicalize(folder).map_err(|error| Failure::io("read", folder, &error))?;
-    if ancestors.contains(&canonical) {
-        return Ok(());
-    }
-    let entries = fs::read_dir(folder).map_err(|error| Failure::io("read", folder, &error))?;
-    let mut names: Vec<_> = entries
-        .map(|entry| entry.map(|entry| entry.file_name()))
-        .collect::<Result<_, _>>()
-        .map_err(|error| Failure::io("read", folder, &error))?;
-    names.sort();
-    ancestors.push(canonical);
-    for file_name in names {
-        let shown = file_name.to_string_lossy();
-        if shown.starts_with('.') {
-            continue;
-        }
-        let path = folder.join(&file_name);
-        let name = if folder_name.is_empty() { shown.into_owned() } else { format!("{folder_name}/{shown}") };
-        let wanted = is_manifest(&path);
-        match fs::metadata(&path) {
-            Ok(metadata) if metadata.is_dir() => walk_folder(&path, &name, ancestors, found)?,
-            Ok(metadata) if metadata.is_file() && wanted => {
-                found.push(FoundFile { disk_path: path, name: name.into() })
-            }
-            Ok(_) => {}
-            Err(error) if wanted => return Err(Failure::io("read", &path, &error)),
-            Err(_) => {}
-        }
-    }
-    ancestors.pop();
-    Ok(())
+    find_files_where(paths, &is_manifest, &|folder| {
+        let extensions: Vec<String> = MANIFEST_EXTENSIONS.iter().map(|e| format!("`.{e}`")).collect();
+        format!(
+            "no manifest files in `{}`: npg reads files ending in {} (folders are searched recursively; hidden folders are skipped)",
+            folder.display(),
+            extensions.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+    use std::fs;
+
     use super::*;
+    use crate::sources::program_path;
 
     #[test]
     fn folders_are_read_recursively_in_sorted_order_for_yaml_yml_and_json() {

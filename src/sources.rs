@@ -43,6 +43,23 @@ pub enum Contents {
 /// each file once. A missing path, a folder without `.npg` files or an unreadable
 /// folder is a failure.
 pub fn find_files(paths: &[PathBuf]) -> Result<Vec<FoundFile>, Failure> {
+    let is_npg = |path: &Path| path.extension().is_some_and(|extension| extension == "npg");
+    find_files_where(paths, &is_npg, &|folder| {
+        format!(
+            "no `.npg` files in `{}` (folders are searched recursively; hidden folders are skipped)",
+            folder.display()
+        )
+    })
+}
+
+/// Every file under `paths` that is `wanted` (a file named directly is taken
+/// whatever it is), sorted by the name the program knows it by, each file once.
+/// A folder without a wanted file is a failure that `nothing_found` words.
+pub fn find_files_where(
+    paths: &[PathBuf],
+    wanted: &dyn Fn(&Path) -> bool,
+    nothing_found: &dyn Fn(&Path) -> String,
+) -> Result<Vec<FoundFile>, Failure> {
     let mut found = Vec::new();
     for path in paths {
         let metadata = fs::metadata(path).map_err(|error| Failure::io("read", path, &error))?;
@@ -51,12 +68,9 @@ pub fn find_files(paths: &[PathBuf]) -> Result<Vec<FoundFile>, Failure> {
         } else if metadata.is_dir() {
             let before = found.len();
             let mut ancestors = Vec::new();
-            walk_folder(path, &program_path(path), &mut ancestors, &mut found)?;
+            walk_folder(path, &program_path(path), wanted, &mut ancestors, &mut found)?;
             if found.len() == before {
-                return Err(Failure::new(format!(
-                    "no `.npg` files in `{}` (folders are searched recursively; hidden folders are skipped)",
-                    path.display()
-                )));
+                return Err(Failure::new(nothing_found(path)));
             }
         } else {
             return Err(Failure::new(format!("`{}` is neither a file nor a folder", path.display())));
@@ -73,6 +87,7 @@ pub fn find_files(paths: &[PathBuf]) -> Result<Vec<FoundFile>, Failure> {
 fn walk_folder(
     folder: &Path,
     folder_name: &str,
+    wanted: &dyn Fn(&Path) -> bool,
     ancestors: &mut Vec<PathBuf>,
     found: &mut Vec<FoundFile>,
 ) -> Result<(), Failure> {
@@ -96,15 +111,15 @@ fn walk_folder(
         }
         let path = folder.join(&file_name);
         let name = if folder_name.is_empty() { shown.into_owned() } else { format!("{folder_name}/{shown}") };
-        let is_npg = Path::new(&file_name).extension().is_some_and(|extension| extension == "npg");
+        let is_wanted = wanted(&path);
         match fs::metadata(&path) {
-            Ok(metadata) if metadata.is_dir() => walk_folder(&path, &name, ancestors, found)?,
-            Ok(metadata) if metadata.is_file() && is_npg => {
+            Ok(metadata) if metadata.is_dir() => walk_folder(&path, &name, wanted, ancestors, found)?,
+            Ok(metadata) if metadata.is_file() && is_wanted => {
                 found.push(FoundFile { disk_path: path, name: name.into() });
             }
             Ok(_) => {}
-            Err(error) if is_npg => return Err(Failure::io("read", &path, &error)),
-            // A dangling symlink that is not a source file is none of npg's business.
+            Err(error) if is_wanted => return Err(Failure::io("read", &path, &error)),
+            // A dangling symlink that is not a wanted file is none of npg's business.
             Err(_) => {}
         }
     }

@@ -9,14 +9,10 @@ use std::path::Path;
 use std::process::Output;
 
 fn explain(args: &[&str]) -> (i32, String, String) {
-    let mut all = vec!["explain", "--color", "never"];
-    all.extend_from_slice(args);
-    let Output { status, stdout, stderr } = common::npg(&common::root(), &all);
-    (status.code().unwrap(), String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+    common::run_uncoloured("explain", args)
 }
 
-const SHOP: &str = "tests/fixtures/reach/shop";
-const K8S: &str = "tests/fixtures/reach/k8s";
+use common::{K8S, SHOP};
 
 #[test]
 fn an_allowed_connection_names_the_npg_line_that_allows_it() {

@@ -5,17 +5,11 @@
 
 mod common;
 
-use std::process::Output;
-
 fn paths(args: &[&str]) -> (i32, String, String) {
-    let mut all = vec!["paths", "--color", "never"];
-    all.extend_from_slice(args);
-    let Output { status, stdout, stderr } = common::npg(&common::root(), &all);
-    (status.code().unwrap(), String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+    common::run_uncoloured("paths", args)
 }
 
-const SHOP: &str = "tests/fixtures/reach/shop";
-const K8S: &str = "tests/fixtures/reach/k8s";
+use common::{K8S, SHOP};
 
 #[test]
 fn the_blast_radius_is_grouped_by_hop_with_the_port_of_each_hop() {

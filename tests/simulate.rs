@@ -6,17 +6,11 @@
 
 mod common;
 
-use std::process::Output;
-
 fn check(args: &[&str]) -> (i32, String, String) {
-    let mut all = vec!["check", "--color", "never"];
-    all.extend_from_slice(args);
-    let Output { status, stdout, stderr } = common::npg(&common::root(), &all);
-    (status.code().unwrap(), String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+    common::run_uncoloured("check", args)
 }
 
-const SHOP: &str = "tests/fixtures/reach/shop";
-const K8S: &str = "tests/fixtures/reach/k8s";
+use common::{K8S, SHOP};
 
 /// A program for the fixture's shop namespace; `rules` follow the group declarations.
 fn program(rules: &str) -> tempfile::TempDir {

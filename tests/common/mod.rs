@@ -1,4 +1,4 @@
-//! What the golden and example tests share: where the repository is, how to
+//! What the CLI tests share: where the repository is and its reach fixtures, how to
 //! run the `npg` binary, and how to say where two texts part.
 
 #![allow(dead_code, clippy::expect_used)]
@@ -41,4 +41,18 @@ pub fn first_difference(expected: &str, actual: &str) -> String {
             }
         }
     }
+}
+
+/// The reach fixtures: an npg program for a shop, and the cluster it is meant for.
+pub const SHOP: &str = "tests/fixtures/reach/shop";
+pub const K8S: &str = "tests/fixtures/reach/k8s";
+
+/// Runs `npg COMMAND --color never ARGS...` from the repository root: exit code,
+/// stdout and stderr.
+pub fn run_uncoloured(command: &str, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec![command, "--color", "never"];
+    all.extend_from_slice(args);
+    let Output { status, stdout, stderr } = npg(&root(), &all);
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+    (status.code().unwrap_or(-1), text(stdout), text(stderr))
 }

@@ -297,30 +297,15 @@ pub fn to_text(comparison: &mut Comparison<'_>) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::{AddressBlock, LabelSelector, Port, PortSet, Protocol, Requirement};
+    use crate::model::{AddressBlock, Port, PortSet, Protocol};
     use crate::reach::cluster::{NamespaceScope, Peer, Policy, PolicyRule, Workload};
-
-    fn app(value: &str) -> LabelSelector {
-        LabelSelector { requirements: vec![Requirement::Equals { key: "app".into(), value: value.into() }] }
-    }
+    use crate::reach::test_cluster::{app, deployment};
 
     fn workloads() -> Vec<Workload> {
-        ["api", "db", "web"]
-            .into_iter()
-            .map(|name| Workload {
-                namespace: "shop".into(),
-                name: name.into(),
-                kind: "Deployment".into(),
-                labels: BTreeMap::from([("app".to_owned(), name.to_owned())]),
-                ports: vec![],
-                host_network: None,
-                source: Arc::from("k8s.yaml"),
-            })
-            .collect()
+        ["api", "db", "web"].into_iter().map(|name| deployment("shop", name, name, "k8s.yaml")).collect()
     }
 
     fn ingress(to: &str, peers: Vec<Peer>, port: u16) -> Policy {

@@ -811,21 +811,10 @@ mod tests {
     use crate::model::{AddressBlock, LabelSelector, Port, PortSet, Requirement};
     use crate::reach::cluster::{Namespace, NamespaceScope, Peer, Policy, PolicyRule};
     use crate::reach::subjects;
-
-    fn app(value: &str) -> LabelSelector {
-        LabelSelector { requirements: vec![Requirement::Equals { key: "app".into(), value: value.into() }] }
-    }
+    use crate::reach::test_cluster::{app, deployment};
 
     fn workload(namespace: &str, name: &str, app: &str) -> Workload {
-        Workload {
-            namespace: namespace.into(),
-            name: name.into(),
-            kind: "Deployment".into(),
-            labels: BTreeMap::from([("app".to_owned(), app.to_owned())]),
-            ports: vec![],
-            host_network: None,
-            source: Arc::from("k8s/apps.yaml"),
-        }
+        deployment(namespace, name, app, "k8s/apps.yaml")
     }
 
     fn tcp(port: u16) -> PortSet {

@@ -17,6 +17,8 @@ pub mod pairs;
 pub mod paths;
 pub mod program;
 pub mod subjects;
+#[cfg(test)]
+mod test_cluster;
 pub mod warnings;
 
 pub use addresses::{AddressRange, AddressSet};

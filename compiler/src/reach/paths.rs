@@ -543,23 +543,12 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::{AddressBlock, LabelSelector, Port, PortSet, Requirement};
+    use crate::model::{AddressBlock, Port, PortSet};
     use crate::reach::cluster::{Namespace, NamespaceScope, Peer, Policy, PolicyRule};
-
-    fn app(value: &str) -> LabelSelector {
-        LabelSelector { requirements: vec![Requirement::Equals { key: "app".into(), value: value.into() }] }
-    }
+    use crate::reach::test_cluster::{app, deployment};
 
     fn workload(name: &str) -> Workload {
-        Workload {
-            namespace: "shop".into(),
-            name: name.into(),
-            kind: "Deployment".into(),
-            labels: BTreeMap::from([("app".to_owned(), name.to_owned())]),
-            ports: vec![],
-            host_network: None,
-            source: Arc::from("k8s.yaml"),
-        }
+        deployment("shop", name, name, "k8s.yaml")
     }
 
     fn to_pods(target: &str) -> Peer {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use npg_compiler::reach::manifests::{HostNetworkPods, ReadOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -117,6 +118,9 @@ pub struct CheckArgs {
     /// workloads too, and print the connections the program would open and close.
     #[arg(long, value_name = "K8S_DIR")]
     pub workloads: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub host_network: HostNetworkArg,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +140,9 @@ pub struct ExplainArgs {
     /// How to print the answer.
     #[arg(long, value_enum, default_value_t = AnswerFormat::Txt, value_name = "FORMAT")]
     pub format: AnswerFormat,
+
+    #[command(flatten)]
+    pub host_network: HostNetworkArg,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +166,9 @@ pub struct PathsArgs {
     /// How to print the answer.
     #[arg(long, value_enum, default_value_t = AnswerFormat::Txt, value_name = "FORMAT")]
     pub format: AnswerFormat,
+
+    #[command(flatten)]
+    pub host_network: HostNetworkArg,
 }
 
 /// How `explain` and `paths` print their answer.
@@ -195,12 +205,30 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub host_network: HostNetworkArg,
+}
+
+/// How manifests' host-network pods are read, for every command that reads manifests.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct HostNetworkArg {
     /// What a pod with `hostNetwork: true` is: `node`, its node's address (pod
     /// selectors do not select it, policies do not isolate it, ipBlocks holding the
     /// node's address match it, as most network plugins behave); or `pod`, a pod like
     /// any other (as netpol-analyzer assumes).
-    #[arg(long, value_enum, default_value_t = HostNetworkMode::Node, value_name = "MODE")]
-    pub host_network: HostNetworkMode,
+    #[arg(long = "host-network", value_enum, default_value_t = HostNetworkMode::Node, value_name = "MODE")]
+    pub mode: HostNetworkMode,
+}
+
+impl HostNetworkArg {
+    /// The reader's options for this choice.
+    pub fn read_options(self) -> ReadOptions {
+        let host_network = match self.mode {
+            HostNetworkMode::Node => HostNetworkPods::NodeAddress,
+            HostNetworkMode::Pod => HostNetworkPods::OrdinaryPod,
+        };
+        ReadOptions { host_network }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

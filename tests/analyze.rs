@@ -260,3 +260,26 @@ fn host_network_pods_are_their_node_by_default_and_ordinary_pods_on_request() {
     assert_eq!(stderr(&as_pod), "");
     assert_eq!(stdout(&as_pod), "");
 }
+
+#[test]
+fn explain_and_paths_read_host_network_pods_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("agent.yaml", HOST_NETWORK_POD), ("deny.yaml", DENY_ALL), ("frontend.yaml", FRONTEND)]);
+    let explained = |mode: &str| {
+        let output =
+            npg(dir.path(), &["explain", "--color", "never", "--host-network", mode, "10.1.2.3", "shop/node-agent:22"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert!(explained("node").contains(": ALLOWED\n"), "{}", explained("node"));
+    assert!(explained("pod").contains(": DENIED\n"), "{}", explained("pod"));
+    let reached = |mode: &str| {
+        let output = npg(
+            dir.path(),
+            &["paths", "--color", "never", "--host-network", mode, "shop/node-agent", "--to", "10.1.2.3"],
+        );
+        stdout(&output)
+    };
+    assert!(reached("node").contains("1 shortest path"), "{}", reached("node"));
+    assert!(reached("pod").starts_with("No path from shop/node-agent[Pod]"), "{}", reached("pod"));
+}

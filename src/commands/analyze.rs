@@ -5,21 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use npg_compiler::Diagnostic;
-use npg_compiler::reach::manifests::{HostNetworkPods, ReadOptions};
+use npg_compiler::reach::manifests::ReadOptions;
 use npg_compiler::reach::{Connectivity, connlist};
 
-use crate::cli::{AnalyzeArgs, ConnlistFormat, HostNetworkMode};
+use crate::cli::{AnalyzeArgs, ConnlistFormat};
 use crate::commands::{report_on_stderr, write_stdout};
 use crate::inputs::{self, Analysed, Inputs};
 use crate::outcome::{Failure, Outcome};
 use crate::output::replace_file;
 
 pub fn run(args: &AnalyzeArgs, color: bool) -> Result<Outcome, Failure> {
-    let host_network = match args.host_network {
-        HostNetworkMode::Node => HostNetworkPods::NodeAddress,
-        HostNetworkMode::Pod => HostNetworkPods::OrdinaryPod,
-    };
-    let inputs = load_cluster(&args.paths, ReadOptions { host_network })?;
+    let inputs = load_cluster(&args.paths, args.host_network.read_options())?;
     let sources = inputs.files.sources();
     let manifests = match inputs.cluster {
         Ok(manifests) => manifests,

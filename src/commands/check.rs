@@ -28,7 +28,12 @@ pub fn run(args: &CheckArgs, color: bool) -> Result<Outcome, Failure> {
         sources.merge(workloads.sources());
         // Tools read diagnostics from stdout: the changes go to stderr for them.
         let changes_on_stdout = args.format == ReportFormat::Human;
-        diagnostics.extend(simulate(&program, workloads, &diagnostics, changes_on_stdout)?);
+        diagnostics.extend(simulate(
+            &program,
+            (workloads, args.host_network.read_options()),
+            &diagnostics,
+            changes_on_stdout,
+        )?);
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         diagnostics.dedup();
     }
@@ -48,11 +53,11 @@ pub fn run(args: &CheckArgs, color: bool) -> Result<Outcome, Failure> {
 /// other than failed assertions.
 fn simulate(
     program: &LoadedProgram,
-    workloads: &LoadedManifests,
+    (workloads, options): (&LoadedManifests, ReadOptions),
     program_diagnostics: &[Diagnostic],
     changes_on_stdout: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
-    let real = match workloads.read(ReadOptions::default()) {
+    let real = match workloads.read(options) {
         Ok(read) => read,
         Err(diagnostics) => return Ok(diagnostics),
     };

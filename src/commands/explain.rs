@@ -4,7 +4,6 @@
 
 use npg_compiler::reach::Connectivity;
 use npg_compiler::reach::explain::{self, split_target};
-use npg_compiler::reach::manifests::ReadOptions;
 use npg_compiler::reach::subjects;
 
 use crate::cli::{AnswerFormat, ExplainArgs};
@@ -17,7 +16,7 @@ pub fn run(args: &ExplainArgs, color: bool) -> Result<Outcome, Failure> {
         .map_err(|message| Failure::new(format!("in `{}`: {message}", args.destination)))?;
     let inputs = inputs::load(&args.paths)?;
     let sources = inputs.sources();
-    let analysed = match inputs.analysed(ReadOptions::default()) {
+    let analysed = match inputs.analysed(args.host_network.read_options()) {
         Ok(analysed) => analysed,
         Err(diagnostics) => {
             report_on_stderr(&diagnostics, &sources, color);

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use npg_compiler::reach::manifests::ReadOptions;
 use npg_compiler::reach::paths::{self, Node, PATH_LIMIT};
 use npg_compiler::reach::subjects::{self, Subject};
 use npg_compiler::reach::{Connectivity, Endpoint};
@@ -18,7 +17,7 @@ pub fn run(args: &PathsArgs, color: bool) -> Result<Outcome, Failure> {
     let (to, paths) = target_and_paths(args);
     let inputs = inputs::load(&paths)?;
     let sources = inputs.sources();
-    let analysed = match inputs.analysed(ReadOptions::default()) {
+    let analysed = match inputs.analysed(args.host_network.read_options()) {
         Ok(analysed) => analysed,
         Err(diagnostics) => {
             report_on_stderr(&diagnostics, &sources, color);

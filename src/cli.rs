@@ -65,6 +65,9 @@ workload per group (`shop/web[Group]`), a program beside manifests in place of t
 manages, over the manifests' workloads.")]
     Analyze(AnalyzeArgs),
 
+    /// Serve the language server over stdin and stdout (editors start this).
+    Lsp,
+
     /// Say whether one workload, group or address may reach another, and why.
     #[command(after_help = "Examples:\n  npg explain frontend backend:8080\n  \
 npg explain shop/web data/db:5432/tcp policies/ k8s/\n  \

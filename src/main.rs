@@ -66,5 +66,9 @@ fn run(command: &Command, color: bool) -> Result<Outcome, Failure> {
         Command::Explain(args) => commands::explain::run(args, color),
         Command::Paths(args) => commands::paths::run(args, color),
         Command::Analyze(args) => commands::analyze::run(args, color),
+        Command::Lsp => {
+            npg_lsp::run_stdio().map_err(|error| Failure::new(format!("the language server stopped: {error}")))?;
+            Ok(Outcome::Clean)
+        }
     }
 }

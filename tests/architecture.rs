@@ -64,6 +64,18 @@ fn the_compiler_knows_nothing_of_terminals_files_or_the_protocol() {
 }
 
 #[test]
+fn the_language_server_knows_nothing_of_yaml_or_terminals() {
+    let dependencies = manifest_dependencies("lsp");
+    for forbidden in ["serde_yaml", "serde-saphyr", "k8s-openapi", "ariadne", "clap"] {
+        assert!(!dependencies.contains(forbidden), "lsp depends on {forbidden}");
+    }
+    for forbidden in ["println!", "eprintln!", "ariadne"] {
+        let found = uses("lsp/src", forbidden);
+        assert!(found.is_empty(), "lsp uses {forbidden}:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
 fn only_the_emit_module_writes_yaml_and_only_the_documents_module_reads_it() {
     let found: Vec<String> = ["serde_yaml::", "serde_saphyr::"]
         .into_iter()

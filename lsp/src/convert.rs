@@ -1,0 +1,42 @@
+//! Compiler values to LSP values and back: byte offsets become UTF-16 positions
+//! through the compiler's line index, severities and codes their LSP forms.
+
+use npg_compiler::line_index::{LineColumn, LineIndex};
+use npg_compiler::{Diagnostic, Severity};
+use tower_lsp_server::ls_types::{self, DiagnosticSeverity, NumberOrString, Position, Range};
+
+/// An LSP range as the workspace's edits take it.
+pub fn range_from_lsp(range: Range) -> (LineColumn, LineColumn) {
+    let point = |position: Position| LineColumn { line: position.line, column: position.character };
+    (point(range.start), point(range.end))
+}
+
+/// One diagnostic of `text`'s file, positions in UTF-16 units.
+pub fn diagnostic(diagnostic: &Diagnostic, text: &str) -> ls_types::Diagnostic {
+    let index = LineIndex::new(text);
+    let position = |offset: u32| {
+        let point = index.line_column_utf16(text, offset);
+        Position { line: point.line, character: point.column }
+    };
+    let span = diagnostic.primary.location.span;
+    let mut message = diagnostic.message.clone();
+    if !diagnostic.primary.message.is_empty() {
+        message.push_str(": ");
+        message.push_str(&diagnostic.primary.message);
+    }
+    if let Some(help) = &diagnostic.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    ls_types::Diagnostic {
+        range: Range { start: position(span.start), end: position(span.end) },
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.as_str().to_owned())),
+        source: Some("npg".to_owned()),
+        message,
+        ..ls_types::Diagnostic::default()
+    }
+}

@@ -1,5 +1,6 @@
 //! `npg lsp` over stdio, as an editor drives it: the workspace folder's files are
-//! checked at start, and an edit updates the diagnostics it published.
+//! checked at start, an edit updates the diagnostics it published, and formatting
+//! is `npg fmt`'s.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -121,6 +122,20 @@ fn diagnostics_are_published_for_the_workspace_and_follow_an_edit() {
             && message["params"]["diagnostics"] == json!([])
     });
     assert_eq!(cleared["params"]["diagnostics"], json!([]));
+
+    // Formatting is `npg fmt`'s, as one edit of the whole text.
+    let messy_uri = format!("{root_uri}/messy.npg");
+    server.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+        {"uri": messy_uri, "languageId": "npg", "version": 1, "text": "group  web may reach   api:8080\n"}}}));
+    server.send(json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/formatting", "params": {
+        "textDocument": {"uri": messy_uri}, "options": {"tabSize": 2, "insertSpaces": true}}}));
+    let formatted = server.wait_for(|message| message["id"] == 3);
+    assert_eq!(
+        formatted["result"],
+        json!([{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}},
+                "newText": "group web may reach api:8080\n"}]),
+        "{formatted}"
+    );
 
     server.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
     server.wait_for(|message| message["id"] == 2);

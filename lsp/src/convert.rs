@@ -11,6 +11,13 @@ pub fn range_from_lsp(range: Range) -> (LineColumn, LineColumn) {
     (point(range.start), point(range.end))
 }
 
+/// The range of all of `text`.
+pub fn whole_text(text: &str) -> Range {
+    let index = LineIndex::new(text);
+    let end = index.line_column_utf16(text, u32::try_from(text.len()).unwrap_or(u32::MAX));
+    Range { start: Position { line: 0, character: 0 }, end: Position { line: end.line, character: end.column } }
+}
+
 /// One diagnostic of `text`'s file, positions in UTF-16 units.
 pub fn diagnostic(diagnostic: &Diagnostic, text: &str) -> ls_types::Diagnostic {
     let index = LineIndex::new(text);

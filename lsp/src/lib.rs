@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    FileChangeType, InitializeParams, InitializeResult, InitializedParams, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    DocumentFormattingParams, FileChangeType, InitializeParams, InitializeResult, InitializedParams, OneOf,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -109,6 +109,7 @@ impl LanguageServer for Backend {
             }),
             capabilities: ServerCapabilities {
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
+                document_formatting_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -121,6 +122,15 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         Ok(())
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
+        let Ok(state) = self.state.lock() else { return Ok(None) };
+        let (Some(text), Some(formatted)) = (state.workspace.text(&path), state.workspace.formatted(&path)) else {
+            return Ok(None);
+        };
+        Ok(Some(vec![TextEdit { range: convert::whole_text(text), new_text: formatted }]))
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {

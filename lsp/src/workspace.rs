@@ -91,6 +91,13 @@ impl Workspace {
         self.files.get(path).map(|file| file.text(&self.db).as_str())
     }
 
+    /// The file's text in canonical layout (as `npg fmt` writes it), when it
+    /// differs from the text and the file has no syntax errors.
+    pub fn formatted(&self, path: &str) -> Option<String> {
+        let text = self.text(path)?;
+        npg_grammar::format(text).ok().filter(|formatted| formatted != text)
+    }
+
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(|path| &**path)
     }
@@ -167,5 +174,16 @@ mod tests {
 
         workspace.remove("/w/a.npg");
         assert_eq!(workspace.paths().collect::<Vec<_>>(), ["/w/b.npg"]);
+    }
+
+    #[test]
+    fn formatting_is_npg_fmt_and_leaves_broken_or_tidy_files_alone() {
+        let mut workspace = Workspace::default();
+        workspace.set_text("/w/a.npg", "namespace   shop {\n group web = app=web\n}\n".to_owned());
+        assert_eq!(workspace.formatted("/w/a.npg").as_deref(), Some("namespace shop {\n  group web = app=web\n}\n"));
+        workspace.set_text("/w/a.npg", "namespace shop {\n  group web = app=web\n}\n".to_owned());
+        assert_eq!(workspace.formatted("/w/a.npg"), None);
+        workspace.set_text("/w/a.npg", "namespace shop {\n  group web = \n".to_owned());
+        assert_eq!(workspace.formatted("/w/a.npg"), None);
     }
 }

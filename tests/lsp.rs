@@ -1,6 +1,6 @@
 //! `npg lsp` over stdio, as an editor drives it: the workspace folder's files are
-//! checked at start, an edit updates the diagnostics it published, and formatting
-//! is `npg fmt`'s.
+//! checked at start, an edit updates the diagnostics it published, formatting is
+//! `npg fmt`'s, and a group's name leads to its declaration.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -135,6 +135,16 @@ fn diagnostics_are_published_for_the_workspace_and_follow_an_edit() {
         json!([{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}},
                 "newText": "group web may reach api:8080\n"}]),
         "{formatted}"
+    );
+
+    // A group's name leads to its declaration, in another file.
+    server.send(json!({"jsonrpc": "2.0", "id": 4, "method": "textDocument/definition", "params": {
+        "textDocument": {"uri": rules_uri}, "position": {"line": 0, "character": 7}}}));
+    let definition = server.wait_for(|message| message["id"] == 4);
+    assert_eq!(
+        definition["result"],
+        json!([{"uri": shop_uri, "range": {"start": {"line": 1, "character": 8}, "end": {"line": 1, "character": 11}}}]),
+        "{definition}"
     );
 
     server.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));

@@ -1,6 +1,7 @@
 //! Compiler values to LSP values and back: byte offsets become UTF-16 positions
 //! through the compiler's line index, severities and codes their LSP forms.
 
+use npg_compiler::diagnostic::Span;
 use npg_compiler::line_index::{LineColumn, LineIndex};
 use npg_compiler::{Diagnostic, Severity};
 use tower_lsp_server::ls_types::{self, DiagnosticSeverity, NumberOrString, Position, Range};
@@ -18,14 +19,18 @@ pub fn whole_text(text: &str) -> Range {
     Range { start: Position { line: 0, character: 0 }, end: Position { line: end.line, character: end.column } }
 }
 
-/// One diagnostic of `text`'s file, positions in UTF-16 units.
-pub fn diagnostic(diagnostic: &Diagnostic, text: &str) -> ls_types::Diagnostic {
+/// A span of `text` as an LSP range (UTF-16 columns).
+pub fn span(span: Span, text: &str) -> Range {
     let index = LineIndex::new(text);
     let position = |offset: u32| {
         let point = index.line_column_utf16(text, offset);
         Position { line: point.line, character: point.column }
     };
-    let span = diagnostic.primary.location.span;
+    Range { start: position(span.start), end: position(span.end) }
+}
+
+/// One diagnostic of `text`'s file, positions in UTF-16 units.
+pub fn diagnostic(diagnostic: &Diagnostic, text: &str) -> ls_types::Diagnostic {
     let mut message = diagnostic.message.clone();
     if !diagnostic.primary.message.is_empty() {
         message.push_str(": ");
@@ -36,7 +41,7 @@ pub fn diagnostic(diagnostic: &Diagnostic, text: &str) -> ls_types::Diagnostic {
         message.push_str(help);
     }
     ls_types::Diagnostic {
-        range: Range { start: position(span.start), end: position(span.end) },
+        range: span(diagnostic.primary.location.span, text),
         severity: Some(match diagnostic.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,

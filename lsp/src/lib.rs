@@ -17,8 +17,9 @@ use std::sync::{Arc, Mutex};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, FileChangeType, InitializeParams, InitializeResult, InitializedParams, OneOf,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
+    DocumentFormattingParams, FileChangeType, GotoDefinitionParams, GotoDefinitionResponse, InitializeParams,
+    InitializeResult, InitializedParams, Location, OneOf, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextEdit, Uri,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -110,6 +111,7 @@ impl LanguageServer for Backend {
             capabilities: ServerCapabilities {
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                definition_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -131,6 +133,24 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         Ok(Some(vec![TextEdit { range: convert::whole_text(text), new_text: formatted }]))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let place = params.text_document_position_params;
+        let Some(path) = path_of(&place.text_document.uri) else { return Ok(None) };
+        let Ok(state) = self.state.lock() else { return Ok(None) };
+        let (position, _) =
+            convert::range_from_lsp(tower_lsp_server::ls_types::Range { start: place.position, end: place.position });
+        let targets: Vec<Location> = state
+            .workspace
+            .definition(&path, position)
+            .iter()
+            .filter_map(|target| {
+                let text = state.workspace.text(&target.file)?;
+                Some(Location { uri: Uri::from_file_path(&*target.file)?, range: convert::span(target.span, text) })
+            })
+            .collect();
+        Ok((!targets.is_empty()).then_some(GotoDefinitionResponse::Array(targets)))
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use npg_compiler::diagnostic::Location;
 use npg_compiler::line_index::{LineColumn, LineIndex};
+use npg_compiler::model::Placement;
 use npg_compiler::{Database, Diagnostic, Program, SourceFile};
 use salsa::Setter;
 
@@ -98,6 +100,32 @@ impl Workspace {
         npg_grammar::format(text).ok().filter(|formatted| formatted != text)
     }
 
+    /// Where the group named at `position` of `path` is declared (`web`, or
+    /// `shop/web` for one namespace's): the name in each declaration it may mean.
+    pub fn definition(&self, path: &str, position: LineColumn) -> Vec<Location> {
+        let Some(text) = self.text(path) else { return Vec::new() };
+        let offset = LineIndex::new(text).offset_utf16(text, position) as usize;
+        let Some(word) = word_at(text, offset) else { return Vec::new() };
+        let (namespace, name) = match word.split_once('/') {
+            Some((namespace, name)) => (Some(namespace), name),
+            None => (None, word),
+        };
+        let model = npg_compiler::db::model(&self.db, self.program);
+        let locations = npg_compiler::check::locations(&self.db, self.program);
+        let in_namespace = |placement: &Placement| match (namespace, placement) {
+            (None, _) => true,
+            (Some(wanted), Placement::Namespace(namespace)) => wanted == namespace,
+            (Some(_), _) => false,
+        };
+        model
+            .groups
+            .iter()
+            .zip(locations.groups.iter())
+            .filter(|(group, _)| group.name == name && in_namespace(&group.placement))
+            .filter_map(|(_, location)| location.clone())
+            .collect()
+    }
+
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(|path| &**path)
     }
@@ -116,6 +144,16 @@ impl Workspace {
         let files: Vec<SourceFile> = self.files.values().copied().collect();
         self.program.set_files(&mut self.db).to(files);
     }
+}
+
+/// The name under `offset`: letters, digits, `-`, `_`, `.` and `/` (for `ns/name`).
+fn word_at(text: &str, offset: usize) -> Option<&str> {
+    let is_name = |character: char| character.is_ascii_alphanumeric() || "-_./".contains(character);
+    let before = text.get(..offset)?;
+    let start = before.char_indices().rev().take_while(|(_, c)| is_name(*c)).last().map_or(offset, |(index, _)| index);
+    let after = text.get(offset..)?;
+    let end = offset + after.char_indices().find(|(_, c)| !is_name(*c)).map_or(after.len(), |(index, _)| index);
+    text.get(start..end).filter(|word| !word.is_empty())
 }
 
 fn collect_npg_files(folder: &Path, found: &mut Vec<std::path::PathBuf>, seen: &mut BTreeSet<std::path::PathBuf>) {
@@ -174,6 +212,20 @@ mod tests {
 
         workspace.remove("/w/a.npg");
         assert_eq!(workspace.paths().collect::<Vec<_>>(), ["/w/b.npg"]);
+    }
+
+    #[test]
+    fn a_group_name_leads_to_its_declaration_in_another_file() {
+        let mut workspace = Workspace::default();
+        workspace
+            .set_text("/w/a.npg", "namespace shop {\n  group web = app=web\n  group api = app=api\n}\n".to_owned());
+        workspace.set_text("/w/b.npg", "group web may reach shop/api:8080\n".to_owned());
+        let web = workspace.definition("/w/b.npg", position(0, 8));
+        assert_eq!(web.len(), 1);
+        assert_eq!((&*web[0].file, web[0].span.start, web[0].span.end), ("/w/a.npg", 25, 28));
+        let api = workspace.definition("/w/b.npg", position(0, 26));
+        assert_eq!(api[0].span.start, 47);
+        assert!(workspace.definition("/w/b.npg", position(0, 14)).is_empty(), "`reach` is no group");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `npg lsp` over stdio, as an editor drives it: the workspace folder's files are
 //! checked at start, an edit updates the diagnostics it published, formatting is
-//! `npg fmt`'s, and a group's name leads to its declaration.
+//! `npg fmt`'s, a group's name leads to its declaration, and the outline lists declarations.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -146,6 +146,14 @@ fn diagnostics_are_published_for_the_workspace_and_follow_an_edit() {
         json!([{"uri": shop_uri, "range": {"start": {"line": 1, "character": 8}, "end": {"line": 1, "character": 11}}}]),
         "{definition}"
     );
+
+    // The outline: the namespace with its groups.
+    server.send(json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/documentSymbol", "params": {
+        "textDocument": {"uri": shop_uri}}}));
+    let outline = server.wait_for(|message| message["id"] == 5);
+    assert_eq!(outline["result"][0]["name"], "shop", "{outline}");
+    let groups: Vec<&Value> = outline["result"][0]["children"].as_array().unwrap().iter().map(|g| &g["name"]).collect();
+    assert_eq!(groups, [&json!("web"), &json!("api")], "{outline}");
 
     server.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
     server.wait_for(|message| message["id"] == 2);

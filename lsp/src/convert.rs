@@ -2,6 +2,8 @@
 //! through the compiler's line index, severities and codes their LSP forms.
 
 use npg_compiler::diagnostic::Span;
+
+use crate::symbols::{Symbol, SymbolKind};
 use npg_compiler::line_index::{LineColumn, LineIndex};
 use npg_compiler::{Diagnostic, Severity};
 use tower_lsp_server::ls_types::{self, DiagnosticSeverity, NumberOrString, Position, Range};
@@ -10,6 +12,29 @@ use tower_lsp_server::ls_types::{self, DiagnosticSeverity, NumberOrString, Posit
 pub fn range_from_lsp(range: Range) -> (LineColumn, LineColumn) {
     let point = |position: Position| LineColumn { line: position.line, column: position.character };
     (point(range.start), point(range.end))
+}
+
+/// A declaration of `text` as an outline entry.
+pub fn document_symbol(symbol: &Symbol, text: &str) -> ls_types::DocumentSymbol {
+    let kind = match symbol.kind {
+        SymbolKind::Namespace => ls_types::SymbolKind::NAMESPACE,
+        SymbolKind::Group => ls_types::SymbolKind::CLASS,
+        SymbolKind::Team => ls_types::SymbolKind::STRUCT,
+        SymbolKind::Port => ls_types::SymbolKind::CONSTANT,
+        SymbolKind::Network => ls_types::SymbolKind::VARIABLE,
+    };
+    #[expect(deprecated, reason = "`deprecated` is a required field of the LSP type")]
+    ls_types::DocumentSymbol {
+        name: symbol.name.clone(),
+        detail: None,
+        kind,
+        tags: None,
+        deprecated: None,
+        range: span(symbol.span, text),
+        selection_range: span(symbol.name_span, text),
+        children: (!symbol.children.is_empty())
+            .then(|| symbol.children.iter().map(|child| document_symbol(child, text)).collect()),
+    }
 }
 
 /// The range of all of `text`.

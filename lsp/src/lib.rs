@@ -9,6 +9,7 @@
 //! ```
 
 mod convert;
+pub mod symbols;
 pub mod workspace;
 
 use std::collections::BTreeSet;
@@ -17,9 +18,9 @@ use std::sync::{Arc, Mutex};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, FileChangeType, GotoDefinitionParams, GotoDefinitionResponse, InitializeParams,
-    InitializeResult, InitializedParams, Location, OneOf, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextEdit, Uri,
+    DocumentFormattingParams, DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, FileChangeType,
+    GotoDefinitionParams, GotoDefinitionResponse, InitializeParams, InitializeResult, InitializedParams, Location,
+    OneOf, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -112,6 +113,7 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -151,6 +153,15 @@ impl LanguageServer for Backend {
             })
             .collect();
         Ok((!targets.is_empty()).then_some(GotoDefinitionResponse::Array(targets)))
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
+        let Ok(state) = self.state.lock() else { return Ok(None) };
+        let Some(text) = state.workspace.text(&path) else { return Ok(None) };
+        let symbols: Vec<DocumentSymbol> =
+            symbols::symbols(text).iter().map(|symbol| convert::document_symbol(symbol, text)).collect();
+        Ok(Some(DocumentSymbolResponse::Nested(symbols)))
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {

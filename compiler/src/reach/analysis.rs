@@ -71,8 +71,7 @@ impl Connectivity {
             let next = column_values.len();
             let index = *columns.entry(key).or_insert(next);
             if index == next {
-                let profile = classes.profiles.get(class.profile as usize).map(Vec::as_slice);
-                column_values.push(sets.ingress(&classes, rules, profile, &source_pieces));
+                column_values.push(sets.ingress(&classes, rules, classes.named_ports(to), &source_pieces));
             }
             let Some((admitted, pieces)) = column_values.get(index) else { continue };
             if let Some(flag) = isolated_in.get_mut(to) {
@@ -307,10 +306,7 @@ impl SetTable {
             let Some(rule) = classes.rules.get(*id as usize) else { continue };
             if rule.named {
                 for to in rule.classes.ones() {
-                    let Some(class) = classes.classes.get(to) else { continue };
-                    let profile =
-                        classes.profiles.get(class.profile as usize).map(|ports| (class.profile, ports.as_slice()));
-                    let allowed = self.allowed(*id, rule, profile);
+                    let allowed = self.allowed(*id, rule, classes.named_ports(to));
                     if let Some(cell) = row.get_mut(to) {
                         *cell = self.union(*cell, allowed);
                     }
@@ -336,23 +332,15 @@ impl SetTable {
         &mut self,
         classes: &Classes,
         rules: &[u32],
-        profile: Option<&[NamedPort]>,
+        profile: Option<(u32, &[NamedPort])>,
         pieces: &[AddressRange],
     ) -> Reach {
         let mut column = vec![NONE; classes.classes.len()];
         let mut spans = Vec::new();
         for id in rules {
             let Some(rule) = classes.rules.get(*id as usize) else { continue };
-            let allowed = if rule.named {
-                // Resolved against this destination; the profile is unique to the column.
-                let ports = profile.unwrap_or(&[]);
-                let set = ConnectionSet::from_port_set(rule.ports, |protocol, name| {
-                    ports.iter().find(|(n, p, _)| n == name && *p == protocol).map(|port| port.2)
-                });
-                self.intern(set)
-            } else {
-                self.allowed(*id, rule, None)
-            };
+            // Named ports resolve against this destination.
+            let allowed = self.allowed(*id, rule, profile);
             for from in rule.classes.ones() {
                 if let Some(cell) = column.get_mut(from) {
                     *cell = self.union(*cell, allowed);

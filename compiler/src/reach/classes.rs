@@ -46,6 +46,14 @@ pub(super) struct CompiledRule<'c> {
     pub named: bool,
 }
 
+impl Classes<'_> {
+    /// The named-port profile of `class`: its id and the ports.
+    pub fn named_ports(&self, class: usize) -> Option<(u32, &[NamedPort])> {
+        let profile = self.classes.get(class)?.profile;
+        self.profiles.get(profile as usize).map(|ports| (profile, ports.as_slice()))
+    }
+}
+
 /// Which bits of a universe (workloads or namespaces) carry each label.
 struct LabelIndex<'c> {
     universe: usize,

@@ -3,6 +3,7 @@
 //! is what `explain` and assertions report, and the reference the fast
 //! [`Connectivity`](super::Connectivity) matrix is tested against.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::addresses::{AddressRange, AddressSet};
@@ -178,10 +179,10 @@ impl<'c> View<'c> {
     }
 
     /// A namespace's labels; one the cluster does not describe has only its name label.
-    fn namespace_labels(&self, name: &str) -> BTreeMap<String, String> {
+    fn namespace_labels(&self, name: &str) -> Cow<'c, BTreeMap<String, String>> {
         match self.namespaces.get(name) {
-            Some(labels) => (*labels).clone(),
-            None => BTreeMap::from([(NAMESPACE_NAME_LABEL.to_owned(), name.to_owned())]),
+            Some(labels) => Cow::Borrowed(*labels),
+            None => Cow::Owned(BTreeMap::from([(NAMESPACE_NAME_LABEL.to_owned(), name.to_owned())])),
         }
     }
 }
